@@ -1,0 +1,190 @@
+"""The records that travel between stages and over Kafka topics.
+
+Every topic carries UTF-8 JSON produced by these pydantic models
+(`model_dump_json`), so one schema system serves the CLI contract, the topics
+and the audit history. The signal ids are the public contract of TAXONOMY.md.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from datetime import datetime
+from typing import Literal, get_args
+
+from pydantic import BaseModel, ConfigDict, Field
+
+SignalType = Literal[
+    "armed_clash",
+    "offensive",
+    "shelling",
+    "air_strike",
+    "explosive_device",
+    "civilian_harm",
+    "casualties",
+    "territorial_change",
+    "reinforcement",
+    "offensive_warning",
+    "ceasefire_violation",
+    "ceasefire_agreement",
+    "withdrawal",
+]
+SIGNAL_TYPES: tuple[str, ...] = get_args(SignalType)
+DE_ESCALATION_SIGNALS: frozenset[str] = frozenset({"ceasefire_agreement", "withdrawal"})
+
+
+class Article(BaseModel):
+    """A news article as published to `articles.raw` (validated by `ingest.decode`)."""
+
+    model_config = ConfigDict(extra="ignore", frozen=True)
+
+    id: str
+    text: str
+    title: str | None = None
+    url: str | None = None
+    source: str | None = None
+    published_at: datetime | None = None
+    language: str | None = None
+
+
+class Signal(BaseModel):
+    """One escalation signal found in an article, with the sentence that shows it."""
+
+    type: SignalType
+    score: float = Field(ge=0.0, le=1.0)
+    evidence: str
+
+
+class Location(BaseModel):
+    """A place the article reports on, resolved against the gazetteer."""
+
+    name: str
+    country: str = Field(min_length=2, max_length=2, description="ISO 3166-1 alpha-2")
+    admin1: str | None = None
+    lat: float | None = None
+    lon: float | None = None
+
+
+class Casualties(BaseModel):
+    killed: int | None = None
+    injured: int | None = None
+
+
+class Classification(BaseModel):
+    """The public `flashpoint classify` contract: one of these per input article."""
+
+    id: str
+    signals: list[Signal]
+    severity: int = Field(ge=0, le=5)
+    locations: list[Location]
+    casualties: Casualties
+    model: str
+
+    def signal_types(self) -> set[str]:
+        return {signal.type for signal in self.signals}
+
+    def countries(self) -> set[str]:
+        return {location.country for location in self.locations}
+
+
+class ClassifiedArticle(BaseModel):
+    """What `articles.classified` carries: the article and what the classifier found."""
+
+    article: Article
+    classification: Classification
+    classified_at: datetime
+
+
+ChannelKind = Literal["slack", "email", "console"]
+
+
+class Channel(BaseModel):
+    """Where one alert goes: a Slack channel, one email address, or the console."""
+
+    model_config = ConfigDict(frozen=True)
+
+    kind: ChannelKind
+    target: str
+
+    def __str__(self) -> str:
+        return f"{self.kind}:{self.target}"
+
+
+class Alert(BaseModel):
+    """One alert for one desk's subscription on one channel (carried by `alerts.outbound`).
+
+    `alert_id` names the incident alert (today: one per article); `delivery_key`
+    names this one delivery and is what the audit store refuses to send twice.
+    """
+
+    alert_id: str
+    desk_id: str
+    subscription_id: str
+    channel: Channel
+    article: Article
+    classification: Classification
+    created_at: datetime
+
+    @property
+    def delivery_key(self) -> str:
+        return f"{self.alert_id}:{self.subscription_id}:{self.channel}"
+
+    @property
+    def headline(self) -> str:
+        return self.article.title or self.classification.signals[0].evidence[:120]
+
+
+def alert_id_for(article_id: str) -> str:
+    """Stable alert id for an article: a replay produces the same id, so dedup works."""
+    return "al-" + hashlib.sha256(article_id.encode("utf-8")).hexdigest()[:16]
+
+
+RoutingOutcome = Literal["matched", "suppressed"]
+
+
+class RoutingDecision(BaseModel):
+    """Why a desk's subscription did or did not get an alert; every one is audited."""
+
+    alert_id: str
+    article_id: str
+    desk_id: str
+    subscription_id: str
+    outcome: RoutingOutcome
+    reason: str
+    channels: list[str] = Field(default_factory=list)
+    decided_at: datetime
+
+
+DeliveryStatus = Literal["sent", "failed", "duplicate"]
+
+
+class DeliveryResult(BaseModel):
+    """The outcome of one delivery attempt, as the audit history keeps it.
+
+    `external_id` is the Slack message `ts` or the email Message-ID. `error` is
+    already free of secrets (notifiers never put tokens or passwords in messages).
+    """
+
+    delivery_key: str
+    alert_id: str
+    desk_id: str
+    subscription_id: str
+    channel: str
+    status: DeliveryStatus
+    attempts: int = 1
+    external_id: str | None = None
+    error: str | None = None
+    at: datetime
+
+
+class DeadLetter(BaseModel):
+    """What `articles.dlq` carries: the original bytes (as text where possible) and why."""
+
+    reason: str
+    detail: str
+    topic: str
+    partition: int
+    offset: int
+    key: str | None
+    payload: str = Field(description="original value, UTF-8 with replacement, truncated")
+    payload_bytes: int
+    at: datetime

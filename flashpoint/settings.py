@@ -1,0 +1,124 @@
+"""Runtime settings, from environment variables (prefix ``FLASHPOINT_``) or a ``.env`` file.
+
+Nested groups use ``__``: ``FLASHPOINT_KAFKA__BOOTSTRAP=127.0.0.1:9092``.
+Secrets are `SecretStr` so they never print in logs, errors or reprs.
+`load_settings()` turns a validation failure into a `ConfigError` naming the bad
+variable exactly, which is what a person has to fix.
+"""
+
+from __future__ import annotations
+
+from functools import cached_property
+from pathlib import Path
+
+from pydantic import BaseModel, Field, SecretStr, ValidationError
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+from flashpoint.errors import ConfigError
+
+REPO_ROOT = Path(__file__).resolve().parent.parent
+ENV_PREFIX = "FLASHPOINT_"
+
+
+class TopicSettings(BaseModel):
+    """Topic names and partition counts; topics are created explicitly with these."""
+
+    raw: str = "articles.raw"
+    dlq: str = "articles.dlq"
+    classified: str = "articles.classified"
+    outbound: str = "alerts.outbound"
+    audit: str = "alerts.audit"
+    partitions: int = Field(default=3, ge=1, le=256)
+    dlq_partitions: int = Field(default=1, ge=1, le=256)
+
+    def all(self) -> dict[str, int]:
+        """Every topic the pipeline needs, with its partition count."""
+        return {
+            self.raw: self.partitions,
+            self.dlq: self.dlq_partitions,
+            self.classified: self.partitions,
+            self.outbound: self.partitions,
+            self.audit: self.partitions,
+        }
+
+
+class KafkaSettings(BaseModel):
+    bootstrap: str = "127.0.0.1:9092"
+    controller_port: int = Field(default=9093, ge=1, le=65535)
+    # Where `flashpoint kafka` keeps jars, data and logs for the local broker.
+    home: Path = REPO_ROOT / ".kafka"
+    heap: str = "768m"
+    start_timeout_s: float = Field(default=60.0, gt=0)
+
+
+class WorkerSettings(BaseModel):
+    app_id: str = "flashpoint"
+    data_dir: Path = REPO_ROOT / ".flashpoint" / "worker"
+    # Faust commits consumer offsets this often; tests raise it to exercise replays.
+    commit_interval_s: float = Field(default=2.0, gt=0)
+    batch_size: int = Field(default=16, ge=1)
+    batch_within_s: float = Field(default=0.2, gt=0)
+    # Largest article text accepted; bigger ones go to the DLQ (a 5 MB "article" is an error).
+    max_text_chars: int = Field(default=200_000, ge=1)
+    delivery_attempts: int = Field(default=5, ge=1)
+    retry_base_s: float = Field(default=0.5, ge=0)
+    retry_max_s: float = Field(default=30.0, ge=0)
+
+
+class SlackSettings(BaseModel):
+    token: SecretStr | None = None
+    base_url: str = "https://slack.com/api/"
+    timeout_s: float = Field(default=10.0, gt=0)
+
+
+class SmtpSettings(BaseModel):
+    host: str | None = None
+    port: int = Field(default=587, ge=1, le=65535)
+    starttls: bool = True
+    username: str | None = None
+    password: SecretStr | None = None
+    sender: str = "flashpoint@localhost"
+    timeout_s: float = Field(default=10.0, gt=0)
+
+
+class Settings(BaseSettings):
+    model_config = SettingsConfigDict(
+        env_prefix=ENV_PREFIX,
+        env_nested_delimiter="__",
+        env_file=".env",
+        extra="ignore",
+    )
+
+    kafka: KafkaSettings = KafkaSettings()
+    topics: TopicSettings = TopicSettings()
+    worker: WorkerSettings = WorkerSettings()
+    slack: SlackSettings = SlackSettings()
+    smtp: SmtpSettings = SmtpSettings()
+    database_url: str = f"sqlite:///{REPO_ROOT / '.flashpoint' / 'audit.db'}"
+    subscriptions_path: Path = REPO_ROOT / "config" / "subscriptions.yaml"
+    # Print every alert to the terminal as well (always on when no Slack/SMTP is set).
+    console_alerts: bool = False
+
+    @cached_property
+    def slack_enabled(self) -> bool:
+        return self.slack.token is not None
+
+    @cached_property
+    def email_enabled(self) -> bool:
+        return self.smtp.host is not None
+
+
+def env_name(loc: tuple[int | str, ...]) -> str:
+    """The environment variable a pydantic error location refers to."""
+    return ENV_PREFIX + "__".join(str(part) for part in loc).upper()
+
+
+def load_settings() -> Settings:
+    """Load and validate settings; raise `ConfigError` naming the first bad variable."""
+    try:
+        return Settings()
+    except ValidationError as exc:
+        problems = "; ".join(
+            f"{env_name(error['loc'])}: {error['msg']}" for error in exc.errors()
+        )
+        raise ConfigError(f"invalid setting {problems}") from None
