@@ -1,10 +1,10 @@
 """One root exception for Flashpoint, so callers can catch everything of ours at once.
 
-    FlashpointError
-    ├── ConfigError            bad settings or subscriptions file (names the bad key)
-    ├── InvalidArticle         an input record that cannot become an Article (goes to the DLQ)
-    ├── BrokerError            the local Kafka broker would not start, stop or answer
-    └── DeliveryError          a notifier could not deliver; `retryable` says whether to try again
+FlashpointError
+├── ConfigError            bad settings or subscriptions file (names the bad key)
+├── InvalidArticle         an input record that cannot become an Article (goes to the DLQ)
+├── BrokerError            the local Kafka broker would not start, stop or answer
+└── DeliveryError          a notifier could not deliver; `retryable` says whether to try again
 """
 
 from __future__ import annotations

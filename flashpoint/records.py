@@ -181,10 +181,11 @@ class DeadLetter(BaseModel):
 
     reason: str
     detail: str
-    topic: str
-    partition: int
-    offset: int
-    key: str | None
+    topic: str = Field(description="the topic it was read from, or the file for ingest rejections")
+    partition: int | None = None
+    offset: int | None = None
+    line: int | None = Field(default=None, description="line number, for ingest rejections")
+    key: str | None = None
     payload: str = Field(description="original value, UTF-8 with replacement, truncated")
     payload_bytes: int
     at: datetime

@@ -86,6 +86,7 @@ class Settings(BaseSettings):
         env_prefix=ENV_PREFIX,
         env_nested_delimiter="__",
         env_file=".env",
+        env_ignore_empty=True,  # an empty FLASHPOINT_SLACK__TOKEN= means "not configured"
         extra="ignore",
     )
 
@@ -118,7 +119,5 @@ def load_settings() -> Settings:
     try:
         return Settings()
     except ValidationError as exc:
-        problems = "; ".join(
-            f"{env_name(error['loc'])}: {error['msg']}" for error in exc.errors()
-        )
+        problems = "; ".join(f"{env_name(error['loc'])}: {error['msg']}" for error in exc.errors())
         raise ConfigError(f"invalid setting {problems}") from None

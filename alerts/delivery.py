@@ -1,0 +1,158 @@
+"""The delivery stage: send one alert through its notifier, retrying, exactly once per key.
+
+`Deliverer.deliver(alert)` always returns a `DeliveryResult` and records it in the ledger
+(the audit store in production) before returning:
+
+- **duplicate**: the ledger already holds a successful delivery for `alert.delivery_key`
+  (a replay after a crash, or a second worker): nothing is sent, and the refusal is
+  recorded so the audit shows it;
+- **sent**: the notifier returned an external id (Slack ts, email Message-ID), after
+  `attempts` tries;
+- **failed**: the notifier raised a non-retryable `DeliveryError`, or a retryable one on
+  every try, or asked to wait longer (Retry-After) than `retry_max_s`, or no notifier is
+  configured for the channel kind. The error text comes from the notifier, free of secrets.
+
+Backoff between tries is exponential, ``retry_base_s * 2**(n-1)`` capped at
+``retry_max_s``, and never shorter than a Retry-After the service gave. Anything other than
+a `DeliveryError` is a bug and propagates (the worker crashes instead of losing alerts).
+Time is injected (`sleep`, `clock`) so tests run instantly and can see every wait.
+"""
+
+from __future__ import annotations
+
+import logging
+import time
+from collections.abc import Callable, Mapping
+from datetime import UTC, datetime
+from typing import Protocol
+
+from alerts.notifiers import Notifier
+from flashpoint.errors import DeliveryError
+from flashpoint.records import Alert, DeliveryResult, DeliveryStatus
+from flashpoint.settings import WorkerSettings
+
+log = logging.getLogger(__name__)
+
+
+class DeliveryLedger(Protocol):
+    """What the delivery stage needs from the audit store.
+
+    `already_sent` is true once a "sent" result for the key was recorded. `record_delivery`
+    must accept several results for one key (failed, then sent on a later replay; duplicate).
+    """
+
+    def already_sent(self, delivery_key: str) -> bool: ...
+
+    def record_delivery(self, result: DeliveryResult) -> None: ...
+
+
+def _utcnow() -> datetime:
+    return datetime.now(UTC)
+
+
+class Deliverer:
+    def __init__(
+        self,
+        notifiers: Mapping[str, Notifier],
+        ledger: DeliveryLedger,
+        *,
+        attempts: int = 5,
+        retry_base_s: float = 0.5,
+        retry_max_s: float = 30.0,
+        sleep: Callable[[float], None] = time.sleep,
+        clock: Callable[[], datetime] = _utcnow,
+    ) -> None:
+        if attempts < 1:
+            raise ValueError("attempts must be at least 1")
+        self._notifiers = dict(notifiers)
+        self._ledger = ledger
+        self._attempts = attempts
+        self._base = retry_base_s
+        self._max = retry_max_s
+        self._sleep = sleep
+        self._clock = clock
+
+    @classmethod
+    def from_settings(
+        cls,
+        notifiers: Mapping[str, Notifier],
+        ledger: DeliveryLedger,
+        worker: WorkerSettings,
+        *,
+        sleep: Callable[[float], None] = time.sleep,
+        clock: Callable[[], datetime] = _utcnow,
+    ) -> Deliverer:
+        return cls(
+            notifiers,
+            ledger,
+            attempts=worker.delivery_attempts,
+            retry_base_s=worker.retry_base_s,
+            retry_max_s=worker.retry_max_s,
+            sleep=sleep,
+            clock=clock,
+        )
+
+    def backoff(self, attempt: int) -> float:
+        """Seconds to wait after failed try number `attempt` (1-based), before Retry-After."""
+        return float(min(self._max, self._base * 2 ** (attempt - 1)))
+
+    def deliver(self, alert: Alert) -> DeliveryResult:
+        key = alert.delivery_key
+        if self._ledger.already_sent(key):
+            log.info("delivery %s already sent; not sending again", key)
+            return self._record(alert, "duplicate", attempts=0)
+        notifier = self._notifiers.get(alert.channel.kind)
+        if notifier is None:
+            error = f"no notifier configured for channel kind {alert.channel.kind!r}"
+            return self._record(alert, "failed", attempts=0, error=error)
+        for attempt in range(1, self._attempts + 1):
+            try:
+                external_id = notifier.send(alert)
+            except DeliveryError as exc:
+                final_error = self._give_up(exc, attempt)
+                if final_error is not None:
+                    log.warning("delivery %s failed: %s", key, final_error)
+                    return self._record(alert, "failed", attempts=attempt, error=final_error)
+                wait = max(self.backoff(attempt), exc.retry_after or 0.0)
+                log.info("delivery %s try %d failed (%s); retry in %.2fs", key, attempt, exc, wait)
+                self._sleep(wait)
+            else:
+                return self._record(alert, "sent", attempts=attempt, external_id=external_id)
+        raise AssertionError("unreachable: the last try always returns")
+
+    def _give_up(self, exc: DeliveryError, attempt: int) -> str | None:
+        """The error to record if this failure is final, else None (try again)."""
+        if not exc.retryable:
+            return str(exc)
+        if attempt >= self._attempts:
+            return f"{exc} (gave up after {attempt} tries)"
+        if exc.retry_after is not None and exc.retry_after > self._max:
+            return (
+                f"{exc} (asked to retry after {exc.retry_after:g}s, "
+                f"more than retry_max_s {self._max:g}s)"
+            )
+        return None
+
+    def _record(
+        self,
+        alert: Alert,
+        status: DeliveryStatus,
+        *,
+        attempts: int,
+        external_id: str | None = None,
+        error: str | None = None,
+    ) -> DeliveryResult:
+        result = DeliveryResult(
+            delivery_key=alert.delivery_key,
+            alert_id=alert.alert_id,
+            desk_id=alert.desk_id,
+            subscription_id=alert.subscription_id,
+            channel=str(alert.channel),
+            status=status,
+            attempts=attempts,
+            external_id=external_id,
+            error=error,
+            at=self._clock(),
+        )
+        self._ledger.record_delivery(result)
+        return result

@@ -1,0 +1,69 @@
+"""Console notifier: a compact rich rendering of each alert on a text stream.
+
+Article text is passed to rich as `Text` (never as markup), so ``[bold]`` or ``[link=...]``
+in an article prints literally. It never raises: a broken stream is logged, and the alert
+still counts as shown (the console is a convenience, not a delivery channel anyone relies on).
+"""
+
+from __future__ import annotations
+
+import logging
+import uuid
+from typing import TextIO
+
+from rich.console import Console
+from rich.text import Text
+
+from alerts.notifiers.render import AlertView, severity_bar
+from flashpoint.records import Alert
+
+log = logging.getLogger(__name__)
+
+_SEVERITY_STYLE = {0: "dim", 1: "dim", 2: "yellow", 3: "dark_orange", 4: "red", 5: "bold red"}
+
+
+def render_text(alert: Alert) -> Text:
+    view = AlertView.of(alert)
+    style = _SEVERITY_STYLE.get(view.severity, "red")
+    text = Text.assemble(
+        (f"{severity_bar(view.severity)} {view.severity}/5 ", style),
+        (view.headline, "bold"),
+        "\n  ",
+        (view.signals_text, "cyan"),
+        "  ·  ",
+        "; ".join(view.places) or "place unknown",
+    )
+    if view.casualties_text:
+        text.append(f"  ·  {view.casualties_text}")
+    if view.evidence:
+        text.append("\n  > ")
+        text.append(view.evidence, "italic")
+    text.append(f"\n  {view.source}", "dim")
+    if view.url:
+        text.append(f" {view.url}", "dim underline")
+    text.append(f"  [{view.desk_id}/{view.subscription_id} {view.alert_id}]", "dim")
+    return text
+
+
+class ConsoleNotifier:
+    """Prints alerts; `stream` defaults to the current ``sys.stdout`` at each print."""
+
+    kind: str = "console"
+
+    def __init__(self, stream: TextIO | None = None, *, color: bool | None = None) -> None:
+        # color=None: colours only when the stream is a terminal (rich decides).
+        self._console = Console(
+            file=stream,
+            highlight=False,
+            soft_wrap=True,
+            no_color=color is False,
+            force_terminal=True if color else None,
+        )
+
+    def send(self, alert: Alert) -> str:
+        external_id = f"console-{uuid.uuid4().hex[:16]}"
+        try:
+            self._console.print(render_text(alert))
+        except Exception:  # the console must never fail a delivery
+            log.warning("could not print alert %s to the console", alert.alert_id, exc_info=True)
+        return external_id

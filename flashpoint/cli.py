@@ -1,0 +1,263 @@
+"""The `flashpoint` command line (Typer): broker, ingest, worker, classify, audit, run."""
+
+from __future__ import annotations
+
+import sys
+from collections.abc import Iterator
+from pathlib import Path
+from typing import TYPE_CHECKING, Annotated, BinaryIO
+
+import typer
+from rich.console import Console
+from rich.progress import BarColumn, DownloadColumn, Progress, TextColumn, TimeRemainingColumn
+
+from audit.cli import audit_app
+from flashpoint.errors import FlashpointError, InvalidArticle
+from flashpoint.settings import Settings, load_settings
+
+app = typer.Typer(
+    help="Flashpoint: streaming escalation alerts for conflict-monitoring desks.",
+    no_args_is_help=True,
+    pretty_exceptions_enable=False,
+)
+kafka_app = typer.Typer(
+    help="Run a local Apache Kafka broker (KRaft, loopback).", no_args_is_help=True
+)
+app.add_typer(kafka_app, name="kafka")
+app.add_typer(audit_app, name="audit")
+
+if TYPE_CHECKING:
+    from broker.local import LocalBroker
+    from classifiers import Classifier
+    from flashpoint.records import Article
+
+err = Console(stderr=True)
+
+
+def _settings() -> Settings:
+    try:
+        return load_settings()
+    except FlashpointError as error:
+        err.print(f"[red]error:[/red] {error}")
+        raise typer.Exit(2) from None
+
+
+def _local_broker(settings: Settings) -> LocalBroker:
+    from broker.local import broker_from_settings
+
+    return broker_from_settings(
+        settings.kafka.home,
+        settings.kafka.bootstrap,
+        settings.kafka.controller_port,
+        settings.kafka.heap,
+    )
+
+
+@kafka_app.command("install")
+def kafka_install() -> None:
+    """Fetch Kafka 4.3.1's jars from Maven Central (once)."""
+    from broker.local import install_jars
+
+    settings = _settings()
+    install_jars(settings.kafka.home / "lib")
+    err.print(f"Kafka jars in {settings.kafka.home / 'lib'}")
+
+
+@kafka_app.command("start")
+def kafka_start() -> None:
+    """Start the broker, wait until it answers, and create the pipeline's topics."""
+    from broker.local import create_topics
+
+    settings = _settings()
+    broker = _local_broker(settings)
+    try:
+        broker.start(timeout_s=settings.kafka.start_timeout_s)
+        created = create_topics(broker.bootstrap, settings.topics.all())
+    except FlashpointError as error:
+        err.print(f"[red]error:[/red] {error}")
+        raise typer.Exit(1) from None
+    err.print(f"Kafka is up at {broker.bootstrap} (log: {broker.log_file})")
+    if created:
+        err.print("created topics: " + ", ".join(created))
+
+
+@kafka_app.command("stop")
+def kafka_stop() -> None:
+    """Stop the broker cleanly (SIGTERM)."""
+    broker = _local_broker(_settings())
+    broker.stop()
+    err.print("Kafka stopped")
+
+
+@kafka_app.command("status")
+def kafka_status() -> None:
+    """Say whether the broker runs and answers; exit 1 if not."""
+    broker = _local_broker(_settings())
+    pid = broker.pid()
+    if pid is not None and broker.is_ready():
+        typer.echo(f"running (pid {pid}) at {broker.bootstrap}")
+        return
+    typer.echo("not running" if pid is None else f"process {pid} exists but does not answer")
+    raise typer.Exit(1)
+
+
+@app.command()
+def ingest(
+    path: Annotated[str, typer.Argument(help="JSON Lines file of articles, or - for stdin")],
+    strict: Annotated[
+        bool, typer.Option(help="Refuse the whole input if any line is invalid")
+    ] = False,
+) -> None:
+    """Publish JSON Lines articles to articles.raw, keyed by article id."""
+    from ingest.publish import StrictIngestError, ingest_lines, make_producer, read_lines
+
+    settings = _settings()
+    producer = make_producer(settings.kafka.bootstrap)
+    stream, size, source = _open_input(path)
+    try:
+        with Progress(
+            TextColumn("[bold]ingest[/bold] {task.description}"),
+            BarColumn(),
+            DownloadColumn(),
+            TimeRemainingColumn(),
+            console=err,
+            disable=size is None or not err.is_terminal,
+        ) as progress:
+            task = progress.add_task(source, total=size)
+            report = ingest_lines(
+                read_lines(stream),
+                producer,
+                source=source,
+                raw_topic=settings.topics.raw,
+                dlq_topic=settings.topics.dlq,
+                max_text_chars=settings.worker.max_text_chars,
+                strict=strict,
+                on_line=lambda n: progress.advance(task, n),
+            )
+    except StrictIngestError as error:
+        for line in error.invalid:
+            err.print(
+                f"line {line.line}: {line.reason}" + (f" ({line.detail})" if line.detail else "")
+            )
+        err.print(f"[red]error:[/red] {error}; nothing published")
+        raise typer.Exit(1) from None
+    finally:
+        stream.close()
+        producer.close()  # type: ignore[attr-defined]
+    for line in report.invalid:
+        err.print(
+            f"[yellow]line {line.line}:[/yellow] {line.reason}"
+            + (f" ({line.detail})" if line.detail else "")
+            + f" → {settings.topics.dlq}"
+        )
+    err.print(
+        f"published {report.published} article(s) to {settings.topics.raw}; "
+        f"{len(report.invalid)} invalid line(s) dead-lettered"
+    )
+
+
+def _open_input(path: str) -> tuple[BinaryIO, int | None, str]:
+    if path == "-":
+        return sys.stdin.buffer, None, "stdin"
+    file = Path(path)
+    if not file.is_file():
+        err.print(f"[red]error:[/red] no such file: {path}")
+        raise typer.Exit(2)
+    return file.open("rb"), file.stat().st_size, str(file)
+
+
+@app.command()
+def worker(
+    loglevel: Annotated[str, typer.Option(help="Faust log level")] = "warning",
+    logfile: Annotated[Path | None, typer.Option(help="Write worker logs here")] = None,
+) -> None:
+    """Run the streaming worker: decode → classify → route → deliver → record."""
+    from faust.worker import Worker
+
+    from broker.local import create_topics
+    from streams.app import create_app
+    from streams.pipeline import build_pipeline
+
+    settings = _settings()
+    try:
+        pipeline = build_pipeline(settings)
+        create_topics(settings.kafka.bootstrap, settings.topics.all())
+    except FlashpointError as error:
+        err.print(f"[red]error:[/red] {error}")
+        raise typer.Exit(2) from None
+    faust_app = create_app(settings, pipeline)
+    Worker(
+        faust_app,
+        loglevel=loglevel,
+        logfile=str(logfile) if logfile else None,
+        quiet=True,
+        redirect_stdouts=False,
+    ).execute_from_commandline()
+
+
+@app.command()
+def classify(
+    path: Annotated[
+        str | None, typer.Argument(help="JSON Lines articles; stdin when omitted")
+    ] = None,
+    batch_size: Annotated[int, typer.Option(min=1)] = 32,
+) -> None:
+    """Classify articles: one JSON line per input article on stdout, in input order."""
+    from classifiers import default_classifier
+    from ingest.decode import decode_article
+    from ingest.publish import read_lines
+
+    settings = _settings()
+    classifier = default_classifier()
+    stream, _, _ = _open_input(path or "-")
+    invalid = 0
+
+    def articles() -> Iterator[Article]:
+        nonlocal invalid
+        for number, line in read_lines(stream):
+            try:
+                yield decode_article(line, max_text_chars=settings.worker.max_text_chars)
+            except InvalidArticle as error:
+                invalid += 1
+                err.print(f"line {number}: {error}")
+
+    batch: list[Article] = []
+    for article in articles():
+        batch.append(article)
+        if len(batch) >= batch_size:
+            _write_classifications(classifier, batch)
+            batch = []
+    if batch:
+        _write_classifications(classifier, batch)
+    stream.close()
+    if invalid:
+        raise typer.Exit(1)
+
+
+def _write_classifications(classifier: Classifier, batch: list[Article]) -> None:
+    for classification in classifier.classify_batch(batch):
+        sys.stdout.write(classification.model_dump_json() + "\n")
+    sys.stdout.flush()
+
+
+@app.command()
+def run(
+    articles: Annotated[Path, typer.Option(help="JSON Lines to publish")] = Path(
+        "samples/articles.jsonl"
+    ),
+    timeout: Annotated[
+        float, typer.Option(help="Seconds to wait for the articles to settle")
+    ] = 180.0,
+) -> None:
+    """Start a fresh local stack, stream sample articles through it, show alerts and the audit."""
+    from flashpoint.demo import run_demo
+
+    raise typer.Exit(run_demo(_settings(), articles, timeout))
+
+
+def main() -> None:
+    app()
+
+
+if __name__ == "__main__":
+    main()

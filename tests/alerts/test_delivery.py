@@ -1,0 +1,214 @@
+"""The delivery stage: retries with backoff, Retry-After, duplicates refused, all recorded."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+import pytest
+from pydantic import SecretStr
+
+from alerts.delivery import Deliverer
+from alerts.notifiers import Notifier
+from alerts.notifiers.slack import SlackNotifier
+from flashpoint.errors import DeliveryError
+from flashpoint.records import Alert
+from flashpoint.settings import SlackSettings, WorkerSettings
+from tests.support.ledger import InMemoryLedger
+from tests.support.records import NOW, make_alert
+from tests.support.slack_server import SlackServer
+
+Outcome = str | DeliveryError | Exception
+
+
+class ScriptedNotifier:
+    """Answers each send with the next scripted outcome: an id, or an exception to raise."""
+
+    kind = "slack"
+
+    def __init__(self, *outcomes: Outcome) -> None:
+        self.outcomes = list(outcomes)
+        self.sent: list[Alert] = []
+
+    def send(self, alert: Alert) -> str:
+        self.sent.append(alert)
+        outcome = self.outcomes.pop(0)
+        if isinstance(outcome, Exception):
+            raise outcome
+        return outcome
+
+
+def retryable(retry_after: float | None = None) -> DeliveryError:
+    return DeliveryError("HTTP 503", retryable=True, retry_after=retry_after)
+
+
+def make_deliverer(
+    notifier: Notifier,
+    ledger: InMemoryLedger,
+    waits: list[float],
+    *,
+    attempts: int = 5,
+    base: float = 0.5,
+    maximum: float = 30.0,
+) -> Deliverer:
+    return Deliverer(
+        {notifier.kind: notifier},
+        ledger,
+        attempts=attempts,
+        retry_base_s=base,
+        retry_max_s=maximum,
+        sleep=waits.append,
+        clock=lambda: NOW + timedelta(seconds=sum(waits)),
+    )
+
+
+def test_sent_first_time() -> None:
+    ledger, waits = InMemoryLedger(), list[float]()
+    notifier = ScriptedNotifier("1700000000.000100")
+    alert = make_alert()
+    result = make_deliverer(notifier, ledger, waits).deliver(alert)
+    assert result.status == "sent"
+    assert result.attempts == 1
+    assert result.external_id == "1700000000.000100"
+    assert result.error is None
+    assert result.delivery_key == alert.delivery_key
+    assert (result.alert_id, result.desk_id, result.subscription_id, result.channel) == (
+        alert.alert_id,
+        "sudan",
+        "sudan-all",
+        "slack:#sudan-desk",
+    )
+    assert result.at == NOW
+    assert ledger.results == [result]
+    assert waits == []
+
+
+def test_retries_with_exponential_backoff_then_sends() -> None:
+    ledger, waits = InMemoryLedger(), list[float]()
+    notifier = ScriptedNotifier(retryable(), retryable(), retryable(), "ts-4")
+    result = make_deliverer(notifier, ledger, waits).deliver(make_alert())
+    assert waits == [0.5, 1.0, 2.0]
+    assert (result.status, result.attempts, result.external_id) == ("sent", 4, "ts-4")
+    assert result.at == NOW + timedelta(seconds=3.5)  # the clock is read when it is recorded
+    assert ledger.statuses() == ["sent"]
+
+
+def test_backoff_is_capped_and_gives_up_after_the_last_attempt() -> None:
+    ledger, waits = InMemoryLedger(), list[float]()
+    notifier = ScriptedNotifier(*(retryable() for _ in range(6)))
+    deliverer = make_deliverer(notifier, ledger, waits, attempts=6, base=1.0, maximum=5.0)
+    result = deliverer.deliver(make_alert())
+    assert waits == [1.0, 2.0, 4.0, 5.0, 5.0]
+    assert result.status == "failed"
+    assert result.attempts == 6
+    assert result.error == "HTTP 503 (gave up after 6 tries)"
+    assert len(notifier.sent) == 6
+    assert ledger.results == [result]
+
+
+def test_retry_after_is_honoured() -> None:
+    ledger, waits = InMemoryLedger(), list[float]()
+    notifier = ScriptedNotifier(retryable(retry_after=7), retryable(retry_after=0.1), "ts")
+    result = make_deliverer(notifier, ledger, waits).deliver(make_alert())
+    # Never sooner than the service asked, never sooner than our own backoff.
+    assert waits == [7.0, 1.0]
+    assert result.status == "sent"
+
+
+def test_retry_after_longer_than_the_maximum_fails_without_waiting() -> None:
+    ledger, waits = InMemoryLedger(), list[float]()
+    notifier = ScriptedNotifier(retryable(retry_after=120))
+    result = make_deliverer(notifier, ledger, waits, maximum=30).deliver(make_alert())
+    assert waits == []
+    assert result.status == "failed"
+    assert result.attempts == 1
+    assert result.error == "HTTP 503 (asked to retry after 120s, more than retry_max_s 30s)"
+
+
+def test_not_retryable_fails_at_once() -> None:
+    ledger, waits = InMemoryLedger(), list[float]()
+    notifier = ScriptedNotifier(DeliveryError("HTTP 200 channel_not_found", retryable=False))
+    result = make_deliverer(notifier, ledger, waits).deliver(make_alert())
+    assert waits == []
+    assert (result.status, result.attempts) == ("failed", 1)
+    assert result.error == "HTTP 200 channel_not_found"
+    assert result.external_id is None
+
+
+def test_already_sent_is_refused_and_recorded_as_duplicate() -> None:
+    ledger, waits = InMemoryLedger(), list[float]()
+    notifier = ScriptedNotifier("ts-1", "ts-2")
+    deliverer = make_deliverer(notifier, ledger, waits)
+    alert = make_alert()
+    first = deliverer.deliver(alert)
+    replay = deliverer.deliver(alert)
+    assert first.status == "sent"
+    assert replay.status == "duplicate"
+    assert replay.attempts == 0
+    assert replay.external_id is None
+    assert len(notifier.sent) == 1
+    assert ledger.statuses() == ["sent", "duplicate"]
+
+
+def test_a_failed_delivery_is_tried_again_on_replay() -> None:
+    ledger, waits = InMemoryLedger(), list[float]()
+    notifier = ScriptedNotifier(DeliveryError("down", retryable=False), "ts")
+    deliverer = make_deliverer(notifier, ledger, waits)
+    alert = make_alert()
+    assert deliverer.deliver(alert).status == "failed"
+    assert deliverer.deliver(alert).status == "sent"
+    assert ledger.statuses() == ["failed", "sent"]
+
+
+def test_other_channels_of_the_same_alert_are_not_duplicates() -> None:
+    ledger, waits = InMemoryLedger(), list[float]()
+    notifier = ScriptedNotifier("ts-1", "ts-2")
+    deliverer = make_deliverer(notifier, ledger, waits)
+    assert deliverer.deliver(make_alert(target="#a")).status == "sent"
+    assert deliverer.deliver(make_alert(target="#b")).status == "sent"
+
+
+def test_no_notifier_for_the_kind() -> None:
+    ledger, waits = InMemoryLedger(), list[float]()
+    deliverer = make_deliverer(ScriptedNotifier(), ledger, waits)
+    result = deliverer.deliver(make_alert("email", "desk@example.org"))
+    assert (result.status, result.attempts) == ("failed", 0)
+    assert result.error == "no notifier configured for channel kind 'email'"
+    assert ledger.results == [result]
+
+
+def test_a_bug_in_a_notifier_propagates() -> None:
+    ledger, waits = InMemoryLedger(), list[float]()
+    deliverer = make_deliverer(ScriptedNotifier(KeyError("ts")), ledger, waits)
+    with pytest.raises(KeyError):
+        deliverer.deliver(make_alert())
+    assert ledger.results == []
+
+
+def test_from_settings() -> None:
+    ledger, waits = InMemoryLedger(), list[float]()
+    notifier = ScriptedNotifier(retryable(), retryable(), retryable())
+    worker = WorkerSettings(delivery_attempts=3, retry_base_s=0.25, retry_max_s=0.3)
+    deliverer = Deliverer.from_settings({"slack": notifier}, ledger, worker, sleep=waits.append)
+    assert deliverer.deliver(make_alert()).status == "failed"
+    assert waits == [0.25, 0.3]
+
+
+def test_attempts_must_be_positive() -> None:
+    with pytest.raises(ValueError, match="attempts must be at least 1"):
+        Deliverer({}, InMemoryLedger(), attempts=0)
+
+
+def test_end_to_end_with_the_slack_server_rate_limiting() -> None:
+    """Real notifier, real HTTP: two 429s with Retry-After, then the message goes out."""
+    with SlackServer(token="xoxb-e2e") as slack:
+        slack.fail_next(2, status=429, retry_after=1)
+        notifier = SlackNotifier(
+            SlackSettings(token=SecretStr("xoxb-e2e"), base_url=slack.base_url)
+        )
+        ledger, waits = InMemoryLedger(), list[float]()
+        result = make_deliverer(notifier, ledger, waits).deliver(make_alert())
+        assert waits == [1.0, 1.0]
+        assert [request.status for request in slack.requests] == [429, 429, 200]
+        [message] = slack.messages
+    assert (result.status, result.attempts, result.external_id) == ("sent", 3, message.ts)
+    assert ledger.statuses() == ["sent"]

@@ -1,0 +1,105 @@
+"""A whole stack per test: real broker (session), local Slack API, aiosmtpd, SQLite, worker."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterator
+from dataclasses import dataclass
+from pathlib import Path
+
+import pytest
+from kafka import KafkaProducer
+
+from audit.store import AuditStore
+from broker.local import LocalBroker, create_topics
+from tests.conftest import topic_env
+from tests.support.slack_server import DEFAULT_TOKEN, SlackServer
+from tests.support.smtp_server import SmtpSink
+from tests.support.worker import WorkerProcess
+
+SUBSCRIPTIONS = """
+desks:
+  - id: sudan
+    name: Sudan desk
+    subscriptions:
+      - id: sudan-all
+        regions: [{country: SD}]
+        min_severity: 1
+        channels:
+          slack: ["#sudan-desk"]
+          email: [sudan-desk@example.org]
+  - id: ukraine
+    name: Ukraine desk
+    subscriptions:
+      - id: ukraine-all
+        regions: [{country: UA}]
+        channels:
+          slack: ["#ukraine-desk"]
+          email: [ukraine-desk@example.org]
+"""
+
+KADUGLI = (
+    "Five soldiers were killed and a dozen wounded when their patrol struck a roadside bomb "
+    "near Kadugli on Tuesday, the army said. Hours later the paramilitary forces shelled "
+    "residential districts of the town, which they had besieged since March, despite a truce "
+    "brokered last month."
+)
+
+
+@dataclass
+class Stack:
+    env: dict[str, str]
+    topics: dict[str, str]
+    broker: LocalBroker
+    slack: SlackServer
+    smtp: SmtpSink
+    worker: WorkerProcess
+    database_url: str
+
+    def publish(self, key: bytes | None, value: bytes) -> None:
+        producer = KafkaProducer(
+            bootstrap_servers=self.broker.bootstrap,
+            acks="all",
+            max_request_size=8 * 1024 * 1024,
+        )
+        producer.send(self.topics["raw"], key=key, value=value).get(timeout=30)
+        producer.close()
+
+    def publish_article(self, article_id: str, text: str, **fields: str) -> None:
+        document = {"id": article_id, "text": text, **fields}
+        self.publish(article_id.encode(), json.dumps(document).encode())
+
+    def store(self) -> AuditStore:
+        return AuditStore.open(self.database_url)
+
+
+@pytest.fixture
+def stack(kafka_broker: LocalBroker, unique_prefix: str, tmp_path: Path) -> Iterator[Stack]:
+    subscriptions = tmp_path / "subscriptions.yaml"
+    subscriptions.write_text(SUBSCRIPTIONS)
+    database_url = f"sqlite:///{tmp_path / 'audit.db'}"
+    with SlackServer() as slack, SmtpSink() as smtp:
+        env = {
+            **topic_env(unique_prefix),
+            "FLASHPOINT_KAFKA__BOOTSTRAP": kafka_broker.bootstrap,
+            "FLASHPOINT_DATABASE_URL": database_url,
+            "FLASHPOINT_SUBSCRIPTIONS_PATH": str(subscriptions),
+            "FLASHPOINT_WORKER__DATA_DIR": str(tmp_path / "worker"),
+            "FLASHPOINT_WORKER__RETRY_BASE_S": "0.05",
+            "FLASHPOINT_SLACK__TOKEN": DEFAULT_TOKEN,
+            "FLASHPOINT_SLACK__BASE_URL": slack.base_url,
+            "FLASHPOINT_SMTP__HOST": smtp.host,
+            "FLASHPOINT_SMTP__PORT": str(smtp.port),
+            "FLASHPOINT_SMTP__STARTTLS": "false",
+            "FLASHPOINT_SMTP__SENDER": "alerts@flashpoint.test",
+        }
+        topics = {
+            name: env[f"FLASHPOINT_TOPICS__{name.upper()}"]
+            for name in ("raw", "dlq", "classified", "outbound", "audit")
+        }
+        create_topics(kafka_broker.bootstrap, {topic: 2 for topic in topics.values()})
+        worker = WorkerProcess(env, tmp_path / "worker.log")
+        try:
+            yield Stack(env, topics, kafka_broker, slack, smtp, worker, database_url)
+        finally:
+            worker.stop()

@@ -1,0 +1,135 @@
+"""End to end through the real broker: publish → classify → route → Slack + email → audit."""
+
+from __future__ import annotations
+
+from kafka import KafkaConsumer
+
+from audit.views import AuditFilter
+from flashpoint.records import DeadLetter
+from tests.e2e.conftest import KADUGLI, Stack
+from tests.support.worker import wait_for
+
+WORKER_TIMEOUT = 90.0
+
+
+def test_escalation_reaches_the_subscribed_desk_once_and_no_one_else(stack: Stack) -> None:
+    stack.worker.start()
+    stack.publish_article(
+        "kadugli-1",
+        KADUGLI,
+        title="Roadside bomb and shelling in Kadugli",
+        url="https://example.org/kadugli-1",
+        source="Example Wire",
+    )
+    store = stack.store()
+    wait_for(
+        lambda: store.summary().deliveries_sent >= 2,
+        timeout=WORKER_TIMEOUT,
+        worker=stack.worker,
+        what="a Slack and an email delivery",
+    )
+
+    [message] = stack.slack.messages
+    assert message.channel == "#sudan-desk"
+    rendered = str(message.blocks)
+    history = store.get_article("kadugli-1")
+    assert history is not None
+    [classification] = history.classifications
+    assert {"explosive_device", "shelling", "casualties"} <= {
+        s.type for s in classification.signals
+    }
+    top = max(classification.signals, key=lambda signal: signal.score)
+    assert f"> {top.evidence}" in rendered  # the evidence sentence, quoted
+    assert "https://example.org/kadugli-1" in rendered
+    assert "Example Wire" in rendered
+    [mail] = stack.smtp.messages
+    assert mail.rcpt_tos == ["sudan-desk@example.org"]
+    assert "Kadugli" in mail.message["Subject"]
+    assert mail.message.get_body(("plain",)) is not None
+    assert mail.message.get_body(("html",)) is not None
+
+    outcomes = {(d.desk_id, d.outcome) for d in history.decisions}
+    assert outcomes == {("sudan", "matched"), ("ukraine", "suppressed")}
+    [ukraine] = [d for d in history.decisions if d.desk_id == "ukraine"]
+    assert "SD" in ukraine.reason
+    sent = sorted((d.channel, d.status) for d in history.deliveries)
+    assert sent == [("email:sudan-desk@example.org", "sent"), ("slack:#sudan-desk", "sent")]
+    assert {d.external_id for d in history.deliveries} >= {message.ts}
+    assert not [r for r in stack.slack.requests if "ukraine" in str(r.body)]
+
+
+def test_bad_input_is_dead_lettered_and_the_next_article_still_flows(stack: Stack) -> None:
+    stack.worker.start()
+    stack.publish(b"bad-json", b'{"id": "x", "text": ')
+    stack.publish(b"no-text", b'{"id": "no-text", "title": "a title only"}')
+    stack.publish(b"huge", b'{"id": "huge", "text": "' + b"a" * (5 * 1024 * 1024) + b'"}')
+    stack.publish(b"binary", bytes(range(256)) * 4)
+    stack.publish_article("kadugli-after-bad", KADUGLI, title="Kadugli after bad input")
+
+    store = stack.store()
+    wait_for(
+        lambda: (
+            store.summary().dead_letters_total >= 4
+            and store.get_article("kadugli-after-bad") is not None
+        ),
+        timeout=WORKER_TIMEOUT,
+        worker=stack.worker,
+        what="4 dead letters and one article",
+    )
+    assert store.summary().dead_letters == {
+        "malformed JSON": 1,
+        "missing field: text": 1,
+        "message too large": 1,
+        "binary data": 1,
+    }
+    stack.slack.wait_for_messages(1, timeout=30)
+
+    consumer = KafkaConsumer(
+        stack.topics["dlq"],
+        bootstrap_servers=stack.broker.bootstrap,
+        auto_offset_reset="earliest",
+        consumer_timeout_ms=5000,
+        group_id=None,
+    )
+    letters = [DeadLetter.model_validate_json(record.value) for record in consumer]
+    consumer.close()
+    by_key = {letter.key: letter for letter in letters}
+    assert set(by_key) == {"bad-json", "no-text", "huge", "binary"}
+    for letter in letters:
+        assert letter.topic == stack.topics["raw"]
+        assert letter.partition is not None and letter.offset is not None
+    assert by_key["huge"].payload_bytes > 5 * 1024 * 1024
+    assert len(by_key["huge"].payload) <= 2_000
+    entries = store.list_entries(AuditFilter(kind="dead_letter"), limit=10)
+    assert len(entries) == 4
+
+
+def test_a_replay_after_sigkill_delivers_each_alert_exactly_once(stack: Stack) -> None:
+    # Offsets are committed only every 10 minutes: after SIGKILL nothing is committed.
+    stack.worker.start(FLASHPOINT_WORKER__COMMIT_INTERVAL_S="600")
+    articles = [f"kadugli-crash-{n}" for n in range(3)]
+    for article_id in articles:
+        stack.publish_article(article_id, KADUGLI, title=f"Kadugli report {article_id}")
+    store = stack.store()
+    wait_for(
+        lambda: store.summary().deliveries_sent >= 6,
+        timeout=WORKER_TIMEOUT,
+        worker=stack.worker,
+        what="3 Slack and 3 email deliveries",
+    )
+    stack.worker.kill()
+
+    stack.worker.start()
+    # The restarted worker re-reads the uncommitted messages and the ledger refuses each one.
+    wait_for(
+        lambda: store.summary().duplicates_refused >= 6,
+        timeout=WORKER_TIMEOUT,
+        worker=stack.worker,
+        what="6 refused replays",
+    )
+    posted = [m.body.get("text") for m in stack.slack.messages]
+    assert len(stack.slack.messages) == 3, posted
+    assert len(stack.smtp.messages) == 3
+    summary = store.summary()
+    assert summary.deliveries_sent == 6
+    assert summary.articles_classified == 3
