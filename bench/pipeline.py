@@ -1,0 +1,265 @@
+"""Benchmark: the FA-KES articles through the real broker and worker, publish → audit.
+
+    .venv/bin/python -m bench.pipeline [--runs 3] [--rate 10]
+
+Each run starts a fresh worker (own topics, consumer group and SQLite audit file) on
+one broker, with a Syria desk subscribed to everything and delivering to a local
+Slack Web API server, so every stage runs for real. Two phases per run:
+
+- throughput: all 804 articles published at once; articles/s from the first send to
+  the last classification recorded in the audit store;
+- latency: the same articles re-published (new ids) at a steady `--rate` per second,
+  well under capacity; per article, the time from the broker's acknowledgement of the
+  publish to (a) its classification recorded in the audit store and (b) its first
+  alert delivery recorded. p50/p95/p99 over all articles of the run.
+
+Prints one line per run and the medians over runs as a Markdown table.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import platform
+import statistics
+import tempfile
+import time
+import uuid
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from pathlib import Path
+
+from kafka import KafkaProducer
+from sqlalchemy import select
+
+from audit.models import ArticleRow, DeliveryEventRow
+from audit.store import AuditStore
+from broker.local import LocalBroker, create_topics
+from flashpoint.records import alert_id_for
+from tests.conftest import FAKES, REPO_ROOT, free_port, topic_env
+from tests.support.slack_server import DEFAULT_TOKEN, SlackServer
+from tests.support.worker import WorkerProcess, wait_for
+
+SUBSCRIPTIONS = """
+desks:
+  - id: syria
+    name: Syria desk
+    subscriptions:
+      - id: syria-all
+        regions: [{country: SY}]
+        channels: {slack: ["#syria-desk"]}
+"""
+
+
+@dataclass
+class RunResult:
+    throughput: float
+    classified_ms: list[float]
+    delivered_ms: list[float]
+
+
+def load_fakes() -> list[dict[str, str]]:
+    articles = []
+    for line in FAKES.read_text().splitlines():
+        row = json.loads(line)
+        month, day, year = (int(part) for part in row["published"].split("/"))
+        articles.append(
+            {
+                "id": row["id"],
+                "title": row["title"],
+                "text": row["text"],
+                "source": row["source"],
+                "published_at": f"{year:04d}-{month:02d}-{day:02d}",
+            }
+        )
+    return articles
+
+
+def percentile(values: Sequence[float], q: float) -> float:
+    ordered = sorted(values)
+    return ordered[min(len(ordered) - 1, round(q / 100 * (len(ordered) - 1)))]
+
+
+def classified_times(store: AuditStore, ids: set[str]) -> dict[str, datetime]:
+    with store.engine.connect() as connection:
+        rows = connection.execute(select(ArticleRow.article_id, ArticleRow.classified_at))
+        return {article_id: at for article_id, at in rows if article_id in ids}
+
+
+def delivered_times(store: AuditStore) -> dict[str, datetime]:
+    """First delivery per alert id."""
+    with store.engine.connect() as connection:
+        rows = connection.execute(select(DeliveryEventRow.alert_id, DeliveryEventRow.at))
+        first: dict[str, datetime] = {}
+        for alert_id, at in rows:
+            first[alert_id] = min(at, first.get(alert_id, at))
+        return first
+
+
+def as_utc(moment: datetime) -> datetime:
+    return moment if moment.tzinfo else moment.replace(tzinfo=UTC)
+
+
+def one_run(
+    broker: LocalBroker,
+    slack: SlackServer,
+    articles: list[dict[str, str]],
+    rate: float,
+    workdir: Path,
+) -> RunResult:
+    prefix = "b" + uuid.uuid4().hex[:8]
+    subscriptions = workdir / "subscriptions.yaml"
+    subscriptions.write_text(SUBSCRIPTIONS)
+    database_url = f"sqlite:///{workdir / f'{prefix}.db'}"
+    env = {
+        **topic_env(prefix),
+        "FLASHPOINT_KAFKA__BOOTSTRAP": broker.bootstrap,
+        "FLASHPOINT_DATABASE_URL": database_url,
+        "FLASHPOINT_SUBSCRIPTIONS_PATH": str(subscriptions),
+        "FLASHPOINT_WORKER__DATA_DIR": str(workdir / prefix),
+        "FLASHPOINT_SLACK__TOKEN": DEFAULT_TOKEN,
+        "FLASHPOINT_SLACK__BASE_URL": slack.base_url,
+    }
+    raw_topic = env["FLASHPOINT_TOPICS__RAW"]
+    create_topics(
+        broker.bootstrap,
+        {
+            env[f"FLASHPOINT_TOPICS__{name}"]: 3
+            for name in ("RAW", "DLQ", "CLASSIFIED", "OUTBOUND", "AUDIT")
+        },
+    )
+    worker = WorkerProcess(env, workdir / f"{prefix}.log")
+    worker.start()
+    producer = KafkaProducer(bootstrap_servers=broker.bootstrap, acks="all", linger_ms=5)
+    store = AuditStore.open(database_url)
+    try:
+        # Warm up: the worker has joined its group once this one article is classified.
+        warm = {"id": f"{prefix}-warmup", "text": articles[0]["text"]}
+        producer.send(raw_topic, key=warm["id"].encode(), value=json.dumps(warm).encode()).get(60)
+        wait_for(
+            lambda: classified_times(store, {warm["id"]}),
+            timeout=120,
+            worker=worker,
+            what="the warm-up article",
+        )
+
+        burst_ids = {f"{prefix}-burst-{a['id']}" for a in articles}
+        started = datetime.now(UTC)
+        for article in articles:
+            key = f"{prefix}-burst-{article['id']}"
+            producer.send(
+                raw_topic, key=key.encode(), value=json.dumps({**article, "id": key}).encode()
+            )
+        producer.flush()
+        done = wait_for(
+            lambda: (
+                (times := classified_times(store, burst_ids))
+                and len(times) == len(burst_ids)
+                and times
+            ),
+            timeout=900,
+            interval=1.0,
+            worker=worker,
+            what="the burst",
+        )
+        last = max(as_utc(at) for at in done.values())
+        throughput = len(articles) / (last - started).total_seconds()
+
+        sent_at: dict[str, datetime] = {}
+        interval = 1.0 / rate
+        next_send = time.monotonic()
+        for article in articles:
+            key = f"{prefix}-paced-{article['id']}"
+            producer.send(
+                raw_topic, key=key.encode(), value=json.dumps({**article, "id": key}).encode()
+            ).get(30)
+            sent_at[key] = datetime.now(UTC)
+            next_send += interval
+            time.sleep(max(0.0, next_send - time.monotonic()))
+        paced = wait_for(
+            lambda: (
+                (times := classified_times(store, set(sent_at)))
+                and len(times) == len(sent_at)
+                and times
+            ),
+            timeout=300,
+            interval=1.0,
+            worker=worker,
+            what="the paced articles",
+        )
+        time.sleep(3)  # let the last deliveries land
+        delivered = delivered_times(store)
+        classified_ms = [
+            (as_utc(paced[key]) - at).total_seconds() * 1000 for key, at in sent_at.items()
+        ]
+        delivered_ms = [
+            (as_utc(delivered[alert_id_for(key)]) - at).total_seconds() * 1000
+            for key, at in sent_at.items()
+            if alert_id_for(key) in delivered
+        ]
+        return RunResult(throughput, classified_ms, delivered_ms)
+    finally:
+        producer.close()
+        store.close()
+        worker.stop()
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--runs", type=int, default=3)
+    parser.add_argument("--rate", type=float, default=10.0, help="paced articles per second")
+    parser.add_argument("--limit", type=int, default=0, help="use only the first N articles")
+    options = parser.parse_args()
+    articles = load_fakes()
+    if options.limit:
+        articles = articles[: options.limit]
+    results: list[RunResult] = []
+    with tempfile.TemporaryDirectory() as temp, SlackServer() as slack:
+        workdir = Path(temp)
+        broker = LocalBroker(
+            lib_dir=REPO_ROOT / ".kafka" / "lib",
+            run_dir=workdir / "kafka",
+            port=free_port(),
+            controller_port=free_port(),
+        )
+        broker.start()
+        try:
+            for number in range(1, options.runs + 1):
+                result = one_run(broker, slack, articles, options.rate, workdir)
+                results.append(result)
+                print(
+                    f"run {number}: {result.throughput:.1f} articles/s; classified p50 "
+                    f"{percentile(result.classified_ms, 50):.0f} ms, p95 "
+                    f"{percentile(result.classified_ms, 95):.0f} ms; "
+                    f"{len(result.delivered_ms)} alerts delivered",
+                    flush=True,
+                )
+        finally:
+            broker.stop()
+
+    def median(metric: str, q: float | None = None) -> float:
+        values = [
+            getattr(r, metric) if q is None else percentile(getattr(r, metric), q) for r in results
+        ]
+        return statistics.median(values)
+
+    print(
+        f"\n{len(articles)} FA-KES articles, {options.runs} runs, paced at {options.rate}/s; "
+        f"{platform.processor() or platform.machine()}, {os.cpu_count()} cores, "
+        f"{datetime.now(UTC):%Y-%m-%d}\n"
+    )
+    print("| metric | median of runs |\n|---|---|")
+    burst = f"sustained throughput (burst of {len(articles)})"
+    print(f"| {burst} | {median('throughput'):.1f} articles/s |")
+    for label, metric in (
+        ("publish → classification recorded", "classified_ms"),
+        ("publish → alert delivered (Slack API)", "delivered_ms"),
+    ):
+        for q in (50, 95, 99):
+            print(f"| {label}, p{q} | {median(metric, q):.0f} ms |")
+
+
+if __name__ == "__main__":
+    main()
