@@ -88,6 +88,12 @@ def classified_times(store: AuditStore, ids: set[str]) -> dict[str, datetime]:
         return {article_id: at for article_id, at in rows if article_id in ids}
 
 
+def all_classified(store: AuditStore, ids: set[str]) -> dict[str, datetime] | None:
+    """Classification times of `ids`, once every one of them is recorded."""
+    times = classified_times(store, ids)
+    return times if len(times) == len(ids) else None
+
+
 def delivered_times(store: AuditStore) -> dict[str, datetime]:
     """First delivery per alert id."""
     with store.engine.connect() as connection:
@@ -154,11 +160,7 @@ def one_run(
             )
         producer.flush()
         done = wait_for(
-            lambda: (
-                (times := classified_times(store, burst_ids))
-                and len(times) == len(burst_ids)
-                and times
-            ),
+            lambda: all_classified(store, burst_ids),
             timeout=900,
             interval=1.0,
             worker=worker,
@@ -179,11 +181,7 @@ def one_run(
             next_send += interval
             time.sleep(max(0.0, next_send - time.monotonic()))
         paced = wait_for(
-            lambda: (
-                (times := classified_times(store, set(sent_at)))
-                and len(times) == len(sent_at)
-                and times
-            ),
+            lambda: all_classified(store, set(sent_at)),
             timeout=300,
             interval=1.0,
             worker=worker,
