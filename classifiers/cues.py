@@ -652,15 +652,15 @@ _SPORTS = re.compile(
     r"|semi-?finals?|quarter-?finals?|final whistle|trophy|squad|players?|rugby|cricket"
     r"|basketball|tennis|olympic\w*|season|title|half-?time|club)\b"
 )
-_PROTEST = re.compile(
+PROTEST = re.compile(
     r"\b(?:protest\w*|demonstrat(?:ors?|ions?)|rall(?:y|ies)|riot\w*|tear ?gas|water cannons?"
     r"|rubber bullets|marchers|police|gendarmes?|riot police|students?|strikers|picket\w*)\b"
 )
-_MILITARY = re.compile(
+MILITARY = re.compile(
     r"\b(?:army|troops|soldiers|rebels|militia\w*|insurgents|jihadists|paramilitar\w+|rsf|m23"
     r"|fighters|militants|armed (?:groups?|men)|gunmen|forces)\b"
 )
-_CRIME = re.compile(
+CRIME = re.compile(
     r"\b(?:robber(?:y|ies|s)?|burglar\w*|gangs?|gangsters?|drug (?:dealers?|traffickers?|cartels?)"
     r"|criminals?|thie(?:f|ves)|carjack\w*|murder(?:ed|er|ers|s)?|homicide|domestic dispute"
     r"|suspects?|arrested|court|trial|jury|judge|sentenced|prosecutors?|convicted|acquitted)\b"
@@ -701,13 +701,13 @@ VETOES: tuple[tuple[frozenset[str], re.Pattern[str], Callable[[str], bool] | Non
     ),
     (
         frozenset({"armed_clash", "reinforcement", "offensive"}),
-        _PROTEST,
-        lambda s: not _MILITARY.search(s),
+        PROTEST,
+        lambda s: not MILITARY.search(s),
     ),
     (
         frozenset({"armed_clash", "casualties", "civilian_harm", "offensive"}),
-        _CRIME,
-        lambda s: not _MILITARY.search(s),
+        CRIME,
+        lambda s: not MILITARY.search(s),
     ),
     (frozenset({"ceasefire_agreement", "withdrawal"}), _FAILED_TALKS, None),
     (frozenset({"explosive_device"}), _DEFUSED, None),
@@ -733,16 +733,39 @@ def score_sentence(
     in the past. `extra_vetoes` lets the caller rule signals out for the whole article
     (for example a sports report).
     """
+    return read_sentence(sentence, reference_year=reference_year, extra_vetoes=extra_vetoes).hits
+
+
+@dataclass(frozen=True)
+class SentenceReading:
+    """The cue hits of a sentence, and the signals whose cues matched but were ruled out.
+
+    `ruled_out` holds signals a cue named but context dropped: negated, denied, dated in
+    the past, only threatened or demanded, or vetoed for the sentence (sport, protest,
+    crime, failed talks, a defused device). A model scoring the same sentence must not
+    overrule that reading.
+    """
+
+    hits: dict[str, CueHit]
+    ruled_out: frozenset[str]
+
+
+def read_sentence(
+    sentence: str, *, reference_year: int, extra_vetoes: frozenset[str] = frozenset()
+) -> SentenceReading:
+    """Score one sentence with every cue; see `SentenceReading`."""
     lower = sentence.lower()
     vetoed = vetoed_signals(lower) | extra_vetoes
     hedge = context.hedge_factor(lower)
     best: dict[str, CueHit] = {}
+    ruled_out: set[str] = set()
     deferred: list[tuple[Cue, re.Match[str]]] = []
     for cue in CUES:
-        if cue.signal in vetoed:
-            continue
         for match in cue.pattern.finditer(lower):
-            if not _match_counts(cue, lower, sentence, match, reference_year):
+            if cue.signal in vetoed or not _match_counts(
+                cue, lower, sentence, match, reference_year
+            ):
+                ruled_out.add(cue.signal)
                 continue
             if cue.needs_violence:
                 deferred.append((cue, match))
@@ -759,7 +782,7 @@ def score_sentence(
     if violent:
         for cue, match in deferred:
             _keep(best, cue, match, cue.strength * hedge)
-    return best
+    return SentenceReading(best, frozenset(ruled_out - set(best)))
 
 
 _VIOLENT_VERBS = re.compile(

@@ -22,6 +22,7 @@ from __future__ import annotations
 import hashlib
 import re
 from collections.abc import Sequence
+from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import cast
 
@@ -43,6 +44,7 @@ CASUALTY_SCORE_WITH_FIGURE = 0.9
 CASUALTY_SCORE_WITHOUT_FIGURE = 0.7
 CIVILIAN_CASUALTY_SCORE = 0.9
 SPORTS_ARTICLE_MIN_WORDS = 3
+UNREST_ARTICLE_MIN_WORDS = 2
 MAX_EVIDENCE_CHARS = 1000
 
 
@@ -71,6 +73,8 @@ def rules_version() -> str:
         CASUALTY_SCORE_WITHOUT_FIGURE,
         CIVILIAN_CASUALTY_SCORE,
         SPORTS_ARTICLE_MIN_WORDS,
+        UNREST_ARTICLE_MIN_WORDS,
+        _WEAPONS_OF_WAR.pattern,
     )
     digest.update(repr(tables).encode())
     return "rules-" + digest.hexdigest()[:8]
@@ -109,42 +113,65 @@ class RuleClassifier:
 
     def classify(self, article: Article) -> Classification:
         """Classify one article."""
-        reference_year = (article.published_at or datetime.now(UTC)).year
-        sentences = [*split_sentences(article.title or ""), *split_sentences(article.text)]
-        article_vetoes = _article_vetoes(article)
-
+        analysis = analyse(article)
         best: dict[str, tuple[float, str]] = {}
-        casualty_mentions: list[casualty_rules.CasualtyMention] = []
-        for index, sentence in enumerate(sentences):
-            for signal, hit in cues.score_sentence(
-                sentence, reference_year=reference_year, extra_vetoes=article_vetoes
-            ).items():
-                _offer(best, signal, hit.score, sentence)
-            if "casualties" in article_vetoes or "casualties" in cues.vetoed_signals(
-                sentence.lower()
-            ):
-                continue
-            casualty_mentions.extend(casualty_rules.find_mentions(sentence, index, reference_year))
+        for sentence, hits in zip(analysis.sentences, analysis.cue_hits, strict=True):
+            for signal, hit in hits.items():
+                offer(best, signal, hit.score, sentence)
+        analysis.offer_casualty_signals(best)
+        return analysis.classification(best, self.thresholds, self.gazetteer, self._version)
 
-        totals = casualty_rules.combine(casualty_mentions)
-        for mention in casualty_mentions:
+
+@dataclass(frozen=True)
+class Analysis:
+    """What the rules find in one article: the input of every classifier's scoring.
+
+    `cue_hits[i]` are the cue hits of `sentences[i]` after negation, denial, history and
+    threat vetoes, `ruled_out[i]` the signals whose cues those vetoes dropped; `vetoes` are the signals ruled out for the whole article (a sports
+    report); `mentions` the casualty figures, with their `totals`.
+    """
+
+    article: Article
+    sentences: list[str]
+    cue_hits: list[dict[str, cues.CueHit]]
+    ruled_out: list[frozenset[str]]
+    vetoes: frozenset[str]
+    mentions: list[casualty_rules.CasualtyMention]
+    totals: Casualties
+
+    def offer_casualty_signals(self, best: dict[str, tuple[float, str]]) -> None:
+        """`casualties` (and `civilian_harm` for civilian victims) from the figures found."""
+        for mention in self.mentions:
             if mention.count == 0:
                 continue
             score = CASUALTY_SCORE_WITH_FIGURE if mention.count else CASUALTY_SCORE_WITHOUT_FIGURE
-            _offer(best, "casualties", score, sentences[mention.sentence])
-            if mention.civilian and "civilian_harm" not in article_vetoes:
-                _offer(best, "civilian_harm", CIVILIAN_CASUALTY_SCORE, sentences[mention.sentence])
+            offer(best, "casualties", score, self.sentences[mention.sentence])
+            if mention.civilian and "civilian_harm" not in self.vetoes:
+                offer(
+                    best, "civilian_harm", CIVILIAN_CASUALTY_SCORE, self.sentences[mention.sentence]
+                )
 
+    def classification(
+        self,
+        best: dict[str, tuple[float, str]],
+        thresholds: dict[str, float],
+        gazetteer: Gazetteer,
+        version: str,
+    ) -> Classification:
+        """Signals over their thresholds, severity, places and figures, as the contract says."""
         signals = [
             Signal(
                 type=cast(SignalType, signal),
                 score=round(best[signal][0], 3),
-                evidence=_evidence(best[signal][1]),
+                evidence=evidence(best[signal][1]),
             )
             for signal in SIGNAL_TYPES
-            if signal in best and best[signal][0] >= self.thresholds[signal]
+            if signal in best
+            and signal not in self.vetoes
+            and best[signal][0] >= thresholds[signal]
         ]
         fired = {signal.type for signal in signals}
+        totals = self.totals
         if "casualties" not in fired:
             # Figures without a reported casualty (only zeros) stay; nothing else to drop.
             totals = Casualties(
@@ -152,13 +179,33 @@ class RuleClassifier:
                 injured=totals.injured if totals.injured == 0 else None,
             )
         return Classification(
-            id=article.id,
+            id=self.article.id,
             signals=signals,
             severity=severity.severity(fired, totals),
-            locations=self.gazetteer.locate(article.text, article.title),
+            locations=gazetteer.locate(self.article.text, self.article.title),
             casualties=totals,
-            model=self._version,
+            model=version,
         )
+
+
+def analyse(article: Article) -> Analysis:
+    """Split, score every sentence with the cue rules and extract casualty figures."""
+    reference_year = (article.published_at or datetime.now(UTC)).year
+    sentences = [*split_sentences(article.title or ""), *split_sentences(article.text)]
+    vetoes = article_vetoes(article)
+    hits: list[dict[str, cues.CueHit]] = []
+    ruled_out: list[frozenset[str]] = []
+    mentions: list[casualty_rules.CasualtyMention] = []
+    for index, sentence in enumerate(sentences):
+        reading = cues.read_sentence(sentence, reference_year=reference_year, extra_vetoes=vetoes)
+        hits.append(reading.hits)
+        ruled_out.append(reading.ruled_out)
+        if "casualties" in vetoes or "casualties" in cues.vetoed_signals(sentence.lower()):
+            continue
+        mentions.extend(casualty_rules.find_mentions(sentence, index, reference_year))
+    return Analysis(
+        article, sentences, hits, ruled_out, vetoes, mentions, casualty_rules.combine(mentions)
+    )
 
 
 _SPORTS_WORDS = re.compile(
@@ -169,20 +216,42 @@ _SPORTS_WORDS = re.compile(
 )
 
 
-def _article_vetoes(article: Article) -> frozenset[str]:
+def article_vetoes(article: Article) -> frozenset[str]:
+    """Signals ruled out for the whole article: every one, for sports and civil-unrest reports.
+
+    A sports report is one with three or more sports words. A civil-unrest or crime report
+    (protesters and police, riots, robbers, courts) is one with two or more distinct such
+    words and no armed actor (army, militia, rebels…) and no weapon of war (artillery,
+    missiles, air strikes, roadside or car bombs) anywhere: its "clashes", "torched"
+    buildings and "seized" warehouses are not escalation signals.
+    """
     text = f"{article.title or ''}\n{article.text}".lower()
     if len(set(_SPORTS_WORDS.findall(text))) >= SPORTS_ARTICLE_MIN_WORDS:
+        return frozenset(SIGNAL_TYPES)
+    unrest = set(cues.PROTEST.findall(text)) | set(cues.CRIME.findall(text))
+    if (
+        len(unrest) >= UNREST_ARTICLE_MIN_WORDS
+        and not cues.MILITARY.search(text)
+        and not _WEAPONS_OF_WAR.search(text)
+    ):
         return frozenset(SIGNAL_TYPES)
     return frozenset()
 
 
-def _offer(best: dict[str, tuple[float, str]], signal: str, score: float, sentence: str) -> None:
+_WEAPONS_OF_WAR = re.compile(
+    r"\b(?:artillery|shell(?:s|ed|ing)|mortars?|rockets?|missiles?|air ?-?strikes?|air raids?"
+    r"|warplanes?|fighter jets?|drone strikes?|barrel bombs?|ieds?|roadside bombs?|car bombs?"
+    r"|suicide (?:bomb\w*|attack\w*)|landmines?|grenades?)\b"
+)
+
+
+def offer(best: dict[str, tuple[float, str]], signal: str, score: float, sentence: str) -> None:
     current = best.get(signal)
     if current is None or score > current[0]:
         best[signal] = (score, sentence)
 
 
-def _evidence(sentence: str) -> str:
+def evidence(sentence: str) -> str:
     if len(sentence) <= MAX_EVIDENCE_CHARS:
         return sentence
     return sentence[: MAX_EVIDENCE_CHARS - 1].rstrip() + "…"

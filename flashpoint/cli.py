@@ -10,6 +10,7 @@ from typing import TYPE_CHECKING, Annotated, BinaryIO
 import typer
 from rich.console import Console
 from rich.progress import BarColumn, DownloadColumn, Progress, TextColumn, TimeRemainingColumn
+from rich.table import Table
 
 from audit.cli import audit_app
 from flashpoint.errors import FlashpointError, InvalidArticle
@@ -203,12 +204,12 @@ def classify(
     batch_size: Annotated[int, typer.Option(min=1)] = 32,
 ) -> None:
     """Classify articles: one JSON line per input article on stdout, in input order."""
-    from classifiers import default_classifier
+    from classifiers import build_classifier
     from ingest.decode import decode_article
     from ingest.publish import read_lines
 
     settings = _settings()
-    classifier = default_classifier()
+    classifier = build_classifier(settings.classifier)
     stream, _, _ = _open_input(path or "-")
     invalid = 0
 
@@ -238,6 +239,78 @@ def _write_classifications(classifier: Classifier, batch: list[Article]) -> None
     for classification in classifier.classify_batch(batch):
         sys.stdout.write(classification.model_dump_json() + "\n")
     sys.stdout.flush()
+
+
+@app.command()
+def train(
+    data: Annotated[Path | None, typer.Option(help="Training sentences (JSON Lines)")] = None,
+    write_thresholds: Annotated[
+        bool, typer.Option(help="Also write the cross-validated thresholds to the config")
+    ] = True,
+) -> None:
+    """Rebuild the per-signal heads (and thresholds) from the training sentences."""
+    from classifiers import build_embedder
+    from classifiers.train import DEFAULT_TRAIN_PATH, load_training_set, write_artifacts
+    from classifiers.train import train as train_heads
+
+    settings = _settings().classifier
+    embedder = build_embedder(settings)
+    training = load_training_set(data or DEFAULT_TRAIN_PATH)
+    with err.status(f"embedding {len(training.texts)} sentences and fitting 13 heads…"):
+        result = train_heads(embedder, training)
+    write_artifacts(
+        result, settings.heads_path, settings.thresholds_path if write_thresholds else None
+    )
+    table = Table("signal", "threshold", "cross-validated F1", title=result.heads.version)
+    for signal, threshold in result.thresholds.items():
+        table.add_row(signal, f"{threshold:.2f}", f"{result.cross_validated_f1[signal]:.3f}")
+    err.print(table)
+    err.print(f"heads: {settings.heads_path} ({result.heads.version}, {training.digest})")
+
+
+@app.command()
+def evaluate(
+    path: Annotated[
+        Path | None, typer.Argument(help="Labelled JSON Lines (default: the dev set)")
+    ] = None,
+    fakes: Annotated[
+        Path | None, typer.Option(help="FA-KES articles.jsonl, for governorate accuracy")
+    ] = None,
+) -> None:
+    """Per-signal precision/recall/F1, false alarms, place and casualty accuracy."""
+    from classifiers import build_classifier
+    from classifiers.evaluate import DEFAULT_DEV_PATH, fakes_governorate_accuracy, load_dev
+    from classifiers.evaluate import evaluate as run_evaluation
+    from classifiers.gazetteer import get_gazetteer
+
+    settings = _settings()
+    classifier = build_classifier(settings.classifier)
+    rows = load_dev(path or DEFAULT_DEV_PATH)
+    result = run_evaluation(classifier, rows)
+    table = Table("signal", "precision", "recall", "F1", "support", title=classifier.version)
+    for signal, score in result.signals.items():
+        table.add_row(
+            signal,
+            f"{score.precision:.3f}",
+            f"{score.recall:.3f}",
+            f"{score.f1:.3f}",
+            str(score.support),
+        )
+    table.add_row("macro", "", "", f"{result.macro_f1:.3f}", str(result.articles), style="bold")
+    Console().print(table)
+    typer.echo(
+        f"false alarms on protest/riot/crime/police: {result.false_alarm_rate:.1%} "
+        f"of {result.false_alarm_articles}\n"
+        f"places ({result.places}): country {result.country_accuracy:.3f}, "
+        f"admin1 {result.admin1_accuracy:.3f}\n"
+        f"casualties exact match: {result.casualty_exact_match:.3f}"
+    )
+    if fakes is not None:
+        accuracy = fakes_governorate_accuracy(get_gazetteer(), fakes)
+        typer.echo(
+            f"FA-KES governorate accuracy ({accuracy.articles} articles): "
+            f"{accuracy.lenient:.3f} (strict, Damascus != Rif Dimashq: {accuracy.strict:.3f})"
+        )
 
 
 @app.command()

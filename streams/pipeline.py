@@ -19,7 +19,7 @@ from alerts.notifiers import build_notifiers
 from alerts.routing import Router
 from alerts.subscriptions import load_subscriptions
 from audit.store import AuditStore
-from classifiers import Classifier, default_classifier
+from classifiers import Classifier, build_classifier
 from flashpoint.errors import InvalidArticle
 from flashpoint.records import (
     Alert,
@@ -105,7 +105,7 @@ def build_pipeline(settings: Settings, classifier: Classifier | None = None) -> 
         build_notifiers(settings), store, settings.worker, sleep=time.sleep, clock=utc_now
     )
     return Pipeline(
-        classifier=classifier or default_classifier(),
+        classifier=classifier or build_classifier(settings.classifier),
         router=router,
         deliverer=deliverer,
         store=store,
