@@ -127,8 +127,9 @@ class Analysis:
     """What the rules find in one article: the input of every classifier's scoring.
 
     `cue_hits[i]` are the cue hits of `sentences[i]` after negation, denial, history and
-    threat vetoes, `ruled_out[i]` the signals whose cues those vetoes dropped; `vetoes` are the signals ruled out for the whole article (a sports
-    report); `mentions` the casualty figures, with their `totals`.
+    threat vetoes, `ruled_out[i]` the signals whose cues those vetoes dropped; `vetoes`
+    are the signals ruled out for the whole article (sport, civil unrest); `mentions`
+    the casualty figures, with their `totals`.
     """
 
     article: Article
