@@ -189,3 +189,58 @@ class DeadLetter(BaseModel):
     payload: str = Field(description="original value, UTF-8 with replacement, truncated")
     payload_bytes: int
     at: datetime
+
+
+class EventSource(BaseModel):
+    """One report (article) that joined an event, with what it said."""
+
+    article_id: str
+    title: str | None = None
+    url: str | None = None
+    source: str | None = None
+    published_at: datetime | None = None
+    seen_at: datetime
+    signals: list[str]
+    severity: int = Field(ge=0, le=5)
+    casualties: Casualties
+
+
+class FigureRange(BaseModel):
+    """A casualty figure across an event's reports: the figure we state, and the range."""
+
+    stated: int | None = None  # the most conservative current figure (see events.figures)
+    low: int | None = None
+    high: int | None = None
+
+
+class Event(BaseModel):
+    """An incident: the reports of it grouped together, as it stands now."""
+
+    event_id: str
+    first_seen: datetime
+    last_seen: datetime
+    signals: list[str]
+    severity: int = Field(ge=0, le=5)  # the highest any report gave
+    locations: list[Location]
+    killed: FigureRange = Field(default_factory=FigureRange)
+    injured: FigureRange = Field(default_factory=FigureRange)
+    sources: list[EventSource]
+
+
+EventUpdateKind = Literal["new", "escalated", "de_escalation", "report"]
+
+
+class EventUpdate(BaseModel):
+    """What one report changed about its event (carried by the `events` topic).
+
+    `new`: the first report of an incident; `escalated`: severity or a casualty figure
+    rose, or a new escalation signal appeared; `de_escalation`: a ceasefire agreement or
+    withdrawal was reported; `report`: another source, nothing material changed.
+    `changes` says what changed in words a desk reads ("severity 3 → 4").
+    """
+
+    event: Event
+    article_id: str
+    kind: EventUpdateKind
+    changes: list[str] = Field(default_factory=list)
+    at: datetime
