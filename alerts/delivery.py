@@ -7,15 +7,24 @@
   (a replay after a crash, or a second worker): nothing is sent, and the refusal is
   recorded so the audit shows it;
 - **sent**: the notifier returned an external id (Slack ts, email Message-ID), after
-  `attempts` tries;
+  `attempts` tries (rate-limited tries included);
 - **failed**: the notifier raised a non-retryable `DeliveryError`, or a retryable one on
-  every try, or asked to wait longer (Retry-After) than `retry_max_s`, or no notifier is
-  configured for the channel kind. The error text comes from the notifier, free of secrets.
+  every one of `attempts` tries, or asked to wait longer (Retry-After) than `retry_max_s`,
+  or stayed rate limited past `rate_limit_max_s` (below), or no notifier is configured for
+  the channel kind. The error text comes from the notifier, free of secrets.
 
 Backoff between tries is exponential, ``retry_base_s * 2**(n-1)`` capped at
-``retry_max_s``, and never shorter than a Retry-After the service gave. Anything other than
-a `DeliveryError` is a bug and propagates (the worker crashes instead of losing alerts).
-Time is injected (`sleep`, `clock`) so tests run instantly and can see every wait.
+``retry_max_s``, and never shorter than a Retry-After the service gave.
+
+Rate limits are not failures. A `RateLimited` error (HTTP 429, Slack ``ratelimited``) does
+not spend one of the `attempts`: the alert waits the service's Retry-After (or the backoff,
+without one; never less than ``retry_base_s``) and is sent again, so a storm of 429s delays
+alerts but loses none. Only when the waits for one alert would add up to more than
+``rate_limit_max_s`` is it recorded as failed (the worker must not block forever).
+
+Anything other than a `DeliveryError` is a bug and propagates (the worker crashes instead
+of losing alerts). Time is injected (`sleep`, `clock`) so tests run instantly and can see
+every wait.
 """
 
 from __future__ import annotations
@@ -27,11 +36,15 @@ from datetime import UTC, datetime
 from typing import Protocol
 
 from alerts.notifiers import Notifier
+from alerts.ratelimit import RateLimited
 from flashpoint.errors import DeliveryError
 from flashpoint.records import Alert, DeliveryResult, DeliveryStatus
 from flashpoint.settings import WorkerSettings
 
 log = logging.getLogger(__name__)
+
+DEFAULT_RATE_LIMIT_MAX_S = 300.0
+_MIN_RATE_LIMIT_WAIT_S = 0.05  # a Retry-After of 0 must not become a busy loop
 
 
 class DeliveryLedger(Protocol):
@@ -59,16 +72,20 @@ class Deliverer:
         attempts: int = 5,
         retry_base_s: float = 0.5,
         retry_max_s: float = 30.0,
+        rate_limit_max_s: float = DEFAULT_RATE_LIMIT_MAX_S,
         sleep: Callable[[float], None] = time.sleep,
         clock: Callable[[], datetime] = _utcnow,
     ) -> None:
         if attempts < 1:
             raise ValueError("attempts must be at least 1")
+        if not rate_limit_max_s >= 0:
+            raise ValueError("rate_limit_max_s must be 0 or more")
         self._notifiers = dict(notifiers)
         self._ledger = ledger
         self._attempts = attempts
         self._base = retry_base_s
         self._max = retry_max_s
+        self._rate_limit_max = rate_limit_max_s
         self._sleep = sleep
         self._clock = clock
 
@@ -88,6 +105,7 @@ class Deliverer:
             attempts=worker.delivery_attempts,
             retry_base_s=worker.retry_base_s,
             retry_max_s=worker.retry_max_s,
+            rate_limit_max_s=worker.rate_limit_max_s,
             sleep=sleep,
             clock=clock,
         )
@@ -105,27 +123,47 @@ class Deliverer:
         if notifier is None:
             error = f"no notifier configured for channel kind {alert.channel.kind!r}"
             return self._record(alert, "failed", attempts=0, error=error)
-        for attempt in range(1, self._attempts + 1):
+        tries = failures = limited = 0
+        waited_for_limits = 0.0
+        while True:
+            tries += 1
             try:
                 external_id = notifier.send(alert)
+            except RateLimited as exc:
+                limited += 1
+                wait = exc.retry_after if exc.retry_after is not None else self.backoff(limited)
+                wait = max(wait, self._base, _MIN_RATE_LIMIT_WAIT_S)
+                if waited_for_limits + wait > self._rate_limit_max:
+                    error = (
+                        f"{exc} (still rate limited after waiting {waited_for_limits:g}s; "
+                        f"rate_limit_max_s is {self._rate_limit_max:g}s)"
+                    )
+                    log.warning("delivery %s failed: %s", key, error)
+                    return self._record(alert, "failed", attempts=tries, error=error)
+                waited_for_limits += wait
+                log.info("delivery %s rate limited (%s); retry in %.2fs", key, exc, wait)
+                self._sleep(wait)
             except DeliveryError as exc:
-                final_error = self._give_up(exc, attempt)
+                failures += 1
+                final_error = self._give_up(exc, failures, tries)
                 if final_error is not None:
                     log.warning("delivery %s failed: %s", key, final_error)
-                    return self._record(alert, "failed", attempts=attempt, error=final_error)
-                wait = max(self.backoff(attempt), exc.retry_after or 0.0)
-                log.info("delivery %s try %d failed (%s); retry in %.2fs", key, attempt, exc, wait)
+                    return self._record(alert, "failed", attempts=tries, error=final_error)
+                wait = max(self.backoff(failures), exc.retry_after or 0.0)
+                log.info("delivery %s try %d failed (%s); retry in %.2fs", key, tries, exc, wait)
                 self._sleep(wait)
             else:
-                return self._record(alert, "sent", attempts=attempt, external_id=external_id)
-        raise AssertionError("unreachable: the last try always returns")
+                return self._record(alert, "sent", attempts=tries, external_id=external_id)
 
-    def _give_up(self, exc: DeliveryError, attempt: int) -> str | None:
-        """The error to record if this failure is final, else None (try again)."""
+    def _give_up(self, exc: DeliveryError, failures: int, tries: int) -> str | None:
+        """The error to record if this failure is final, else None (try again).
+
+        `failures` counts the failed tries that were not rate limits; `tries`, all of them.
+        """
         if not exc.retryable:
             return str(exc)
-        if attempt >= self._attempts:
-            return f"{exc} (gave up after {attempt} tries)"
+        if failures >= self._attempts:
+            return f"{exc} (gave up after {tries} tries)"
         if exc.retry_after is not None and exc.retry_after > self._max:
             return (
                 f"{exc} (asked to retry after {exc.retry_after:g}s, "

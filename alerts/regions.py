@@ -15,10 +15,15 @@ A name resolves when, ignoring case, diacritics, apostrophes and hyphens, it equ
 
 Only top-level subdivisions count as admin1 (pycountry also lists provinces under
 Burkina Faso's regions, for example; those are admin2).
+
+Towns (`resolve_city`) come from the classifier's gazetteer (GeoNames cities), so a town a
+subscription names and a town the classifier reports are the same entry with the same
+coordinates; `haversine_km` measures the great-circle distance between two points.
 """
 
 from __future__ import annotations
 
+import math
 import re
 import unicodedata
 from dataclasses import dataclass
@@ -301,3 +306,53 @@ def admin1_names(country: str) -> list[str]:
     """The pycountry names of a country's top-level subdivisions, sorted, for messages."""
     exact, _ = _admin1_index(country.upper())
     return sorted({admin1.name for admin1 in exact.values()}, key=fold)
+
+
+# Mean Earth radius (IUGG), in km. Good to about 0.5% anywhere: plenty for a radius in km.
+EARTH_RADIUS_KM = 6371.0088
+
+
+def haversine_km(lat1: float, lon1: float, lat2: float, lon2: float) -> float:
+    """The great-circle distance in km between two points given in decimal degrees."""
+    phi1, phi2 = math.radians(lat1), math.radians(lat2)
+    half_dphi = (phi2 - phi1) / 2
+    half_dlambda = math.radians(lon2 - lon1) / 2
+    h = math.sin(half_dphi) ** 2 + math.cos(phi1) * math.cos(phi2) * math.sin(half_dlambda) ** 2
+    return 2 * EARTH_RADIUS_KM * math.asin(min(1.0, math.sqrt(h)))
+
+
+@dataclass(frozen=True)
+class City:
+    """A town from the gazetteer: its own name, country, admin1 and coordinates."""
+
+    name: str
+    country: str
+    admin1: str | None
+    lat: float
+    lon: float
+
+
+@lru_cache(maxsize=1024)
+def resolve_city(name: str, country: str | None = None) -> City | None:
+    """The gazetteer town called `name` (in `country`, when given), or None.
+
+    Names match as the gazetteer's own and alternate names do (case, accents, articles:
+    "Izium" finds Izyum, "Raqqa" finds Ar Raqqah). Only when the name is no known place at
+    all are the gazetteer's looser spelling variants tried, so "Syria" (a country) is
+    never taken for a town that merely sounds like it. Of several towns, the gazetteer's
+    first wins. Loads the gazetteer on first use.
+    """
+    from classifiers.gazetteer import get_gazetteer
+    from classifiers.textnorm import name_key
+
+    gazetteer = get_gazetteer()
+    key = name_key(name)
+    ids = list(dict.fromkeys((*gazetteer.index.get(key, ()), *gazetteer.alternates.get(key, ()))))
+    candidates = [gazetteer.places[i] for i in ids] or gazetteer.lookup(name)
+    wanted = country.upper() if country else None
+    for place in candidates:
+        if place.kind != "city" or place.lat is None or place.lon is None:
+            continue
+        if wanted is None or place.country == wanted:
+            return City(place.name, place.country, place.admin1, place.lat, place.lon)
+    return None

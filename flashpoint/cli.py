@@ -13,6 +13,7 @@ from rich.progress import BarColumn, DownloadColumn, Progress, TextColumn, TimeR
 from rich.table import Table
 
 from audit.cli import audit_app
+from desks.cli import desks_app, routes_app, silences_app, subscriptions_app
 from flashpoint.errors import FlashpointError, InvalidArticle
 from flashpoint.settings import Settings, load_settings
 
@@ -26,6 +27,10 @@ kafka_app = typer.Typer(
 )
 app.add_typer(kafka_app, name="kafka")
 app.add_typer(audit_app, name="audit")
+app.add_typer(desks_app, name="desks")
+app.add_typer(subscriptions_app, name="subscriptions")
+app.add_typer(routes_app, name="routes")
+app.add_typer(silences_app, name="silences")
 
 if TYPE_CHECKING:
     from broker.local import LocalBroker

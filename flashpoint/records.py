@@ -112,8 +112,10 @@ class Channel(BaseModel):
 class Alert(BaseModel):
     """One alert for one desk's subscription on one channel (carried by `alerts.outbound`).
 
-    `alert_id` names the incident alert (today: one per article); `delivery_key`
-    names this one delivery and is what the audit store refuses to send twice.
+    `alert_id` names the alert raised by one article (a report); `event` ties it to its
+    incident, so notifiers can thread follow-ups under the event's first message.
+    `delivery_key` names this one delivery and is what the audit store refuses to send
+    twice.
     """
 
     alert_id: str
@@ -123,6 +125,8 @@ class Alert(BaseModel):
     article: Article
     classification: Classification
     created_at: datetime
+    # The incident this report belongs to, and what it changed (None before events existed).
+    event: EventUpdate | None = None
 
     @property
     def delivery_key(self) -> str:
@@ -244,3 +248,6 @@ class EventUpdate(BaseModel):
     kind: EventUpdateKind
     changes: list[str] = Field(default_factory=list)
     at: datetime
+
+
+Alert.model_rebuild()

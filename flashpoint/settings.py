@@ -15,6 +15,7 @@ from typing import Literal
 from pydantic import BaseModel, Field, SecretStr, ValidationError
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
+from events.config import EventSettings
 from flashpoint.errors import ConfigError
 
 REPO_ROOT = Path(__file__).resolve().parent.parent
@@ -64,12 +65,16 @@ class WorkerSettings(BaseModel):
     delivery_attempts: int = Field(default=5, ge=1)
     retry_base_s: float = Field(default=0.5, ge=0)
     retry_max_s: float = Field(default=30.0, ge=0)
+    # How long one alert may keep waiting out 429s (Retry-After) before it counts as failed.
+    rate_limit_max_s: float = Field(default=300.0, ge=0)
 
 
 class SlackSettings(BaseModel):
     token: SecretStr | None = None
     base_url: str = "https://slack.com/api/"
     timeout_s: float = Field(default=10.0, gt=0)
+    # Slack allows about one message a second per channel: senders wait, never drop.
+    min_interval_s: float = Field(default=1.0, ge=0)
 
 
 class SmtpSettings(BaseModel):
@@ -115,6 +120,7 @@ class Settings(BaseSettings):
     slack: SlackSettings = SlackSettings()
     smtp: SmtpSettings = SmtpSettings()
     classifier: ClassifierSettings = ClassifierSettings()
+    events: EventSettings = EventSettings()
     database_url: str = f"sqlite:///{REPO_ROOT / '.flashpoint' / 'audit.db'}"
     subscriptions_path: Path = REPO_ROOT / "config" / "subscriptions.yaml"
     # Print every alert to the terminal as well (always on when no Slack/SMTP is set).

@@ -17,10 +17,14 @@ from datetime import UTC, datetime
 from alerts.delivery import Deliverer
 from alerts.notifiers import build_notifiers
 from alerts.routing import Router
-from alerts.subscriptions import load_subscriptions
+from alerts.subscriptions import SubscriptionConfig
 from audit.store import AuditStore
 from classifiers import Classifier, build_classifier
-from flashpoint.errors import InvalidArticle
+from desks.silences import Silence
+from desks.store import DeskStore
+from events.clustering import EventClusterer
+from events.store import SqlEventStore
+from flashpoint.errors import ConfigError, InvalidArticle
 from flashpoint.records import (
     Alert,
     Article,
@@ -47,6 +51,8 @@ class Pipeline:
     router: Router
     deliverer: Deliverer
     store: AuditStore
+    desks: DeskStore
+    clusterer: EventClusterer
     max_text_chars: int
     clock: Callable[[], datetime] = utc_now
 
@@ -83,11 +89,38 @@ class Pipeline:
         return items
 
     def route(self, item: ClassifiedArticle) -> tuple[list[Alert], list[RoutingDecision]]:
-        """The alerts this article raises, with every desk's decision recorded."""
-        result = self.router.route(item, self.clock())
-        if result.decisions:
-            self.store.record_routing(result.decisions)
-        return result.alerts, result.decisions
+        """The alerts this article raises, with every desk's decision recorded.
+
+        The article first joins its event (`events`), so each alert carries the incident
+        and what this report changed. An active silence covering all the article's places
+        and signals turns every match into a suppression that names the silence.
+        """
+        now = self.clock()
+        update = self.clusterer.add(item)
+        result = self.router.route(item, now)
+        alerts = [alert.model_copy(update={"event": update}) for alert in result.alerts]
+        decisions = result.decisions
+        silence = self._silence_for(item, now) if alerts else None
+        if silence is not None:
+            reason = (
+                f"silenced by silence {silence.id} until {silence.ends_at:%Y-%m-%d %H:%M} UTC"
+                + (f" ({silence.comment})" if silence.comment else "")
+            )
+            decisions = [
+                d.model_copy(update={"outcome": "suppressed", "reason": reason, "channels": []})
+                if d.outcome == "matched"
+                else d
+                for d in decisions
+            ]
+            alerts = []
+        if decisions:
+            self.store.record_routing(decisions)
+        return alerts, decisions
+
+    def _silence_for(self, item: ClassifiedArticle, now: datetime) -> Silence | None:
+        classification = item.classification
+        places = [(location.country, location.admin1) for location in classification.locations]
+        return self.desks.silence_for_places(places, sorted(classification.signal_types()), now)
 
     def deliver(self, alert: Alert) -> DeliveryResult:
         """Send once per delivery key; the deliverer records sent, failed or duplicate."""
@@ -98,16 +131,46 @@ class Pipeline:
 
 
 def build_pipeline(settings: Settings, classifier: Classifier | None = None) -> Pipeline:
-    """Load subscriptions, open the audit store and build the notifiers from settings."""
-    router = Router(load_subscriptions(settings.subscriptions_path))
+    """Open the audit database, load the desks (seeded once from the YAML file), build the
+    classifier, the event clusterer and the notifiers from settings."""
     store = AuditStore.open(settings.database_url)
+    desks = DeskStore(store.engine)
+    desks.ensure_seeded(settings.subscriptions_path)
+    config = desks.load_config()
+    _refuse_deferred_delivery(config)
+    classifier = classifier or build_classifier(settings.classifier)
+    events = SqlEventStore(store.engine)
+    embedder = getattr(classifier, "embedder", None)
+    clusterer = EventClusterer(
+        events, settings.events, embed=embedder.embed if embedder is not None else None
+    )
     deliverer = Deliverer.from_settings(
-        build_notifiers(settings), store, settings.worker, sleep=time.sleep, clock=utc_now
+        build_notifiers(settings, threads=events),
+        store,
+        settings.worker,
+        sleep=time.sleep,
+        clock=utc_now,
     )
     return Pipeline(
-        classifier=classifier or build_classifier(settings.classifier),
-        router=router,
+        classifier=classifier,
+        router=Router(config),
         deliverer=deliverer,
         store=store,
+        desks=desks,
+        clusterer=clusterer,
         max_text_chars=settings.worker.max_text_chars,
     )
+
+
+def _refuse_deferred_delivery(config: SubscriptionConfig) -> None:
+    """The worker cannot yet send held (quiet hours) or digest alerts: refuse, never drop.
+
+    `flashpoint routes test` and the desk commands already understand both; until the
+    worker delivers them, a subscription using them would silently lose alerts.
+    """
+    for _, subscription in config.subscriptions():
+        if subscription.mode == "digest" or subscription.quiet_hours is not None:
+            raise ConfigError(
+                f"subscription {subscription.id}: digest mode and quiet hours are not yet "
+                "delivered by the worker (issue 4); remove them to run the worker"
+            )

@@ -5,10 +5,14 @@
     console.ConsoleNotifier  a compact rich rendering on a stream, returns a generated id
 
 A notifier sends one alert once. It does not retry: it raises `DeliveryError` with
-`retryable` (and `retry_after` when the service said how long to wait), and the delivery
-stage (`alerts.delivery.Deliverer`) owns backoff. Error messages never contain secrets.
+`retryable` (and `retry_after` when the service said how long to wait; `RateLimited` for a
+rate limit), and the delivery stage (`alerts.delivery.Deliverer`) owns backoff. Error
+messages never contain secrets.
 
-`build_notifiers(settings)` picks them from the settings (see its docstring).
+Given an `EventThreads` store (`events.store`), Slack and email thread an event's alerts
+per channel: the first posts the event's message, later ones reply to it (`threads`).
+
+`build_notifiers(settings, threads=...)` picks them from the settings (see its docstring).
 """
 
 from __future__ import annotations
@@ -16,6 +20,7 @@ from __future__ import annotations
 from collections import OrderedDict
 from typing import TYPE_CHECKING, Protocol, TextIO
 
+from alerts.notifiers.threads import EventThreads
 from flashpoint.errors import DeliveryError
 from flashpoint.records import Alert
 
@@ -87,7 +92,9 @@ class _NotConfigured:
         )
 
 
-def build_notifiers(settings: Settings, *, stream: TextIO | None = None) -> dict[str, Notifier]:
+def build_notifiers(
+    settings: Settings, *, stream: TextIO | None = None, threads: EventThreads | None = None
+) -> dict[str, Notifier]:
     """The notifier for each channel kind, from the settings.
 
     - ``slack``: Slack when ``slack.token`` is set; ``email``: SMTP when ``smtp.host`` is set;
@@ -98,6 +105,9 @@ def build_notifiers(settings: Settings, *, stream: TextIO | None = None) -> dict
       the alert and records a failed delivery that says what is missing, so an unset token
       never looks like a delivered alert in the audit history. With ``console_alerts`` off
       and the other service configured, such an alert fails with "no notifier configured".
+    - `threads` (the event store): Slack and email thread each event's alerts per channel;
+      None: one message per alert. Slack posts to a channel at most once per
+      ``slack.min_interval_s`` (default 1 s) from this worker.
     """
     from alerts.notifiers.console import ConsoleNotifier
     from alerts.notifiers.email import EmailNotifier
@@ -105,9 +115,15 @@ def build_notifiers(settings: Settings, *, stream: TextIO | None = None) -> dict
 
     console = ConsoleNotifier(stream)
     echo_console = _PrintOnce(console)
+    # `slack.min_interval_s` when the settings have it (not every version does).
+    min_interval_s = settings.slack.min_interval_s
     services: dict[str, Notifier | str] = {
-        "slack": SlackNotifier(settings.slack) if settings.slack_enabled else "slack.token",
-        "email": EmailNotifier(settings.smtp) if settings.email_enabled else "smtp.host",
+        "slack": (
+            SlackNotifier(settings.slack, threads, min_interval_s=min_interval_s)
+            if settings.slack_enabled
+            else "slack.token"
+        ),
+        "email": EmailNotifier(settings.smtp, threads) if settings.email_enabled else "smtp.host",
     }
     echo = settings.console_alerts or not (settings.slack_enabled or settings.email_enabled)
     notifiers: dict[str, Notifier] = {"console": console}
@@ -120,4 +136,4 @@ def build_notifiers(settings: Settings, *, stream: TextIO | None = None) -> dict
     return notifiers
 
 
-__all__ = ["Notifier", "build_notifiers"]
+__all__ = ["EventThreads", "Notifier", "build_notifiers"]

@@ -6,6 +6,18 @@ never carry article text as-is: the Subject is flattened to one line (every CR, 
 other control character becomes a space) and cut to 150 characters, and the message is
 built with ``policy=SMTP``, which refuses any header value with a line break besides.
 
+Threads. With an `EventThreads` store and an alert whose `event` is set, the first message
+of an event to an address starts a thread and the later ones reply to it. The first
+message's Message-ID is derived from the event, the address and the article (so a retry
+of that alert sends the same Message-ID again) and is remembered per
+``(event_id, "email:<address>")`` *before* it is sent: of two workers racing, only one
+sends a first message, and the other replies to it. Follow-ups carry ``In-Reply-To`` and
+``References`` with the first message's id, the first message's subject behind "Re: " (so
+clients that thread by subject keep them together), and say first what changed and how
+the event stands. If a first message can never be delivered, the follow-ups still go out
+(replying to a message the desk never got, which mail clients show as a thread of its
+own). Without a store, or without `event`, each alert is a message of its own.
+
 Connection: a new SMTP connection per alert; STARTTLS when ``smtp.starttls`` is on, and
 only then LOGIN with ``smtp.username``/``smtp.password`` (a password is never sent in clear:
 credentials without STARTTLS are a `ConfigError`). The Message-ID is generated with the
@@ -19,6 +31,9 @@ verify) are not. No message ever contains the password.
 from __future__ import annotations
 
 import contextlib
+import hashlib
+import logging
+import re
 import smtplib
 import ssl
 from datetime import UTC
@@ -28,13 +43,17 @@ from email.utils import format_datetime, make_msgid, parseaddr
 
 import jinja2
 
-from alerts.notifiers.render import AlertView, one_line, severity_bar
+from alerts.notifiers.render import MAX_SEVERITY, AlertView, one_line, severity_bar
+from alerts.notifiers.threads import EventThreads, UpdateView
 from alerts.subscriptions import is_email_address
 from flashpoint.errors import ConfigError, DeliveryError
-from flashpoint.records import Alert
+from flashpoint.records import Alert, Event, EventSource
 from flashpoint.settings import SmtpSettings
 
+log = logging.getLogger(__name__)
+
 SUBJECT_CHARS = 150
+_MESSAGE_ID = re.compile(r"<[!-;=?-~]+@[!-;=?-~]+>")  # printable ASCII, no '<' or '>'
 
 _TEMPLATES = jinja2.Environment(
     loader=jinja2.PackageLoader("alerts", "templates"),
@@ -51,13 +70,36 @@ def subject_for(alert: Alert) -> str:
     return one_line(f"[Flashpoint] {view.severity_label}: {view.headline}", SUBJECT_CHARS)
 
 
+def source_subject(source: EventSource) -> str:
+    """The subject of an event's first message on a channel, from the report that made it.
+
+    Computed from what the event keeps of that report, so a follow-up can repeat it
+    behind "Re: " without storing it. Without a title: the report's signals.
+    """
+    headline = one_line(source.title or "", SUBJECT_CHARS)
+    if not headline:
+        signals = ", ".join(signal.replace("_", " ") for signal in source.signals)
+        headline = f"{signals or 'incident'} reported".capitalize()
+    return one_line(
+        f"[Flashpoint] Severity {source.severity}/{MAX_SEVERITY}: {headline}", SUBJECT_CHARS
+    )
+
+
+def _source_of(event: Event, article_id: str) -> EventSource | None:
+    return next((s for s in event.sources if s.article_id == article_id), None)
+
+
 class EmailNotifier:
     """Sends alerts by SMTP (see the module docstring)."""
 
     kind: str = "email"
 
     def __init__(
-        self, settings: SmtpSettings, *, ssl_context: ssl.SSLContext | None = None
+        self,
+        settings: SmtpSettings,
+        threads: EventThreads | None = None,
+        *,
+        ssl_context: ssl.SSLContext | None = None,
     ) -> None:
         if settings.host is None:
             raise ConfigError("smtp.host is not set (FLASHPOINT_SMTP__HOST)")
@@ -73,34 +115,92 @@ class EmailNotifier:
         self._password = settings.password.get_secret_value() if settings.password else ""
         self._ssl_context = ssl_context or ssl.create_default_context()
         self._domain = parseaddr(settings.sender)[1].rpartition("@")[2] or "localhost"
+        self._threads = threads
 
-    def render(self, alert: Alert) -> EmailMessage:
-        """The complete message for `alert`, with a fresh Message-ID."""
+    def render(
+        self,
+        alert: Alert,
+        *,
+        message_id: str | None = None,
+        reply_to: str | None = None,
+        subject: str | None = None,
+    ) -> EmailMessage:
+        """The complete message for `alert` (a fresh Message-ID unless `message_id`).
+
+        `reply_to`: the Message-ID this message follows up (sets ``In-Reply-To`` and
+        ``References``). `subject`: instead of `subject_for(alert)`.
+        """
         view = AlertView.of(alert)
-        context = {"view": view, "gauge": severity_bar(view.severity)}
+        context = {
+            "view": view,
+            "gauge": severity_bar(view.severity),
+            "update": UpdateView.of(alert),
+        }
         created = alert.created_at
         if created.tzinfo is None:
             created = created.replace(tzinfo=UTC)
         message = EmailMessage(policy=SMTP)
         message["From"] = self._settings.sender
         message["To"] = alert.channel.target
-        message["Subject"] = subject_for(alert)
+        message["Subject"] = subject or subject_for(alert)
         message["Date"] = format_datetime(created)
-        message["Message-ID"] = make_msgid(domain=self._domain)
+        message["Message-ID"] = message_id or make_msgid(domain=self._domain)
+        if reply_to is not None:
+            message["In-Reply-To"] = reply_to
+            message["References"] = reply_to
         message["Auto-Submitted"] = "auto-generated"
         message["X-Flashpoint-Alert-Id"] = alert.alert_id
         message["X-Flashpoint-Desk"] = alert.desk_id
+        if alert.event is not None:
+            message["X-Flashpoint-Event-Id"] = one_line(alert.event.event.event_id, 200)
         message.set_content(_TEMPLATES.get_template("alert.txt").render(context))
         message.add_alternative(
             _TEMPLATES.get_template("alert.html").render(context), subtype="html"
         )
         return message
 
+    def compose(self, alert: Alert) -> EmailMessage:
+        """The message `send` sends: threaded when there is a store and an event."""
+        update = alert.event
+        if self._threads is None or update is None:
+            return self.render(alert)
+        event, key = update.event, str(alert.channel)
+        own = self.first_message_id(event.event_id, alert.channel.target, alert.article.id)
+        first = self._threads.message_for(event.event_id, key)
+        if first is None and self._threads.remember_message(event.event_id, key, own):
+            first = own
+        elif first is None:  # another worker claimed the first message a moment ago
+            first = self._threads.message_for(event.event_id, key)
+        if first is None or first == own:
+            source = _source_of(event, alert.article.id)
+            subject = source_subject(source) if source else None
+            return self.render(alert, message_id=own, subject=subject)
+        if not _MESSAGE_ID.fullmatch(first):
+            log.warning("event %s on %s: stored id %r is no Message-ID", event.event_id, key, first)
+            return self.render(alert)
+        source = next(
+            (
+                s
+                for s in event.sources
+                if self.first_message_id(event.event_id, alert.channel.target, s.article_id)
+                == first
+            ),
+            None,
+        )
+        subject = source_subject(source) if source else subject_for(alert)
+        return self.render(alert, reply_to=first, subject=one_line(f"Re: {subject}", 200))
+
+    def first_message_id(self, event_id: str, address: str, article_id: str) -> str:
+        """The Message-ID of the first message of `event_id` to `address`, if `article_id`
+        is the report that makes it: derived, so a retry resends the same id."""
+        digest = hashlib.sha256("\0".join((event_id, address, article_id)).encode()).hexdigest()
+        return f"<flashpoint.{digest[:32]}@{self._domain}>"
+
     def send(self, alert: Alert) -> str:
         if not is_email_address(alert.channel.target):
             # Alerts come over Kafka: never let a doctored target reach the To header.
             raise DeliveryError(f"not an email address: {alert.channel.target!r}", retryable=False)
-        message = self.render(alert)
+        message = self.compose(alert)
         where = f"smtp {self._host}:{self._settings.port} to {alert.channel.target}"
         try:
             self._deliver(message)

@@ -11,6 +11,8 @@ from __future__ import annotations
 from alembic import context
 from sqlalchemy import Connection, create_engine, pool
 
+import desks.models  # noqa: F401  (registers the desks tables on Base)
+import events.models  # noqa: F401  (registers the events tables on Base)
 from audit.models import Base
 
 config = context.config

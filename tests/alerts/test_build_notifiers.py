@@ -11,10 +11,13 @@ from alerts.notifiers import build_notifiers
 from alerts.notifiers.console import ConsoleNotifier
 from alerts.notifiers.email import EmailNotifier
 from alerts.notifiers.slack import SlackNotifier
+from events.store import InMemoryEventStore
 from flashpoint.errors import DeliveryError
 from flashpoint.settings import Settings, SlackSettings, SmtpSettings
+from tests.alerts.story import Story, on
 from tests.support.records import make_alert
 from tests.support.slack_server import SlackServer
+from tests.support.smtp_server import SmtpSink
 
 SLACK = SlackSettings(token=SecretStr("xoxb-test"))
 SMTP = SmtpSettings(host="127.0.0.1", starttls=False)
@@ -68,3 +71,28 @@ def test_console_echo_prints_an_alert_once_per_subscription_not_per_channel() ->
         with pytest.raises(DeliveryError):
             notifiers[kind].send(alert)
     assert stream.getvalue().count("Paramilitary forces shell Kadugli") == 1
+
+
+def test_threads_reach_slack_and_email() -> None:
+    store, story = InMemoryEventStore(), Story()
+    with SlackServer(token="xoxb-test") as slack, SmtpSink() as smtp:
+        settings = Settings(
+            slack=SlackSettings(token=SecretStr("xoxb-test"), base_url=slack.base_url),
+            smtp=SmtpSettings(host=smtp.host, port=smtp.port, starttls=False),
+            console_alerts=False,
+        )
+        notifiers = build_notifiers(settings, threads=store)
+        slack_notifier = notifiers["slack"]
+        assert isinstance(slack_notifier, SlackNotifier)
+        assert slack_notifier.rate_limiter.min_interval_s == 1.0  # Slack's pace by default
+        first = story.report("new", article_id="art-1")
+        follow = story.report("report", article_id="art-2")
+        parent_ts = slack_notifier.send(first)
+        slack_notifier.send(follow)
+        root_id = notifiers["email"].send(on(first, "email", "desk@example.org"))
+        notifiers["email"].send(on(follow, "email", "desk@example.org"))
+        assert [m.thread_ts for m in slack.messages] == [None, parent_ts]
+        assert [mail.message["In-Reply-To"] for mail in smtp.wait_for_messages(2)] == [
+            None,
+            root_id,
+        ]

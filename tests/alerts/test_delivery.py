@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import time
 from datetime import timedelta
 
 import pytest
@@ -10,9 +11,13 @@ from pydantic import SecretStr
 from alerts.delivery import Deliverer
 from alerts.notifiers import Notifier
 from alerts.notifiers.slack import SlackNotifier
+from alerts.ratelimit import ChannelRateLimiter, RateLimited
+from events.store import InMemoryEventStore
 from flashpoint.errors import DeliveryError
-from flashpoint.records import Alert
+from flashpoint.records import Alert, EventUpdateKind
 from flashpoint.settings import SlackSettings, WorkerSettings
+from tests.alerts.story import Story
+from tests.alerts.test_ratelimit import FakeClock
 from tests.support.ledger import InMemoryLedger
 from tests.support.records import NOW, make_alert
 from tests.support.slack_server import SlackServer
@@ -49,6 +54,7 @@ def make_deliverer(
     attempts: int = 5,
     base: float = 0.5,
     maximum: float = 30.0,
+    rate_limit_max: float = 300.0,
 ) -> Deliverer:
     return Deliverer(
         {notifier.kind: notifier},
@@ -56,6 +62,7 @@ def make_deliverer(
         attempts=attempts,
         retry_base_s=base,
         retry_max_s=maximum,
+        rate_limit_max_s=rate_limit_max,
         sleep=waits.append,
         clock=lambda: NOW + timedelta(seconds=sum(waits)),
     )
@@ -203,7 +210,7 @@ def test_end_to_end_with_the_slack_server_rate_limiting() -> None:
     with SlackServer(token="xoxb-e2e") as slack:
         slack.fail_next(2, status=429, retry_after=1)
         notifier = SlackNotifier(
-            SlackSettings(token=SecretStr("xoxb-e2e"), base_url=slack.base_url)
+            SlackSettings(token=SecretStr("xoxb-e2e"), base_url=slack.base_url), min_interval_s=0
         )
         ledger, waits = InMemoryLedger(), list[float]()
         result = make_deliverer(notifier, ledger, waits).deliver(make_alert())
@@ -212,3 +219,152 @@ def test_end_to_end_with_the_slack_server_rate_limiting() -> None:
         [message] = slack.messages
     assert (result.status, result.attempts, result.external_id) == ("sent", 3, message.ts)
     assert ledger.statuses() == ["sent"]
+
+
+# -- rate limits: waited out, never dropped -------------------------------------------------
+
+
+def test_rate_limits_do_not_spend_the_tries() -> None:
+    ledger, waits = InMemoryLedger(), list[float]()
+    limits = [RateLimited("HTTP 429 ratelimited", retry_after=2) for _ in range(7)]
+    notifier = ScriptedNotifier(*limits, retryable(), "ts")
+    result = make_deliverer(notifier, ledger, waits, attempts=2).deliver(make_alert())
+    assert (result.status, result.attempts, result.external_id) == ("sent", 9, "ts")
+    assert waits == [2.0] * 7 + [0.5]
+    assert ledger.statuses() == ["sent"]
+
+
+def test_rate_limited_without_retry_after_backs_off() -> None:
+    ledger, waits = InMemoryLedger(), list[float]()
+    notifier = ScriptedNotifier(*(RateLimited("HTTP 200 ratelimited") for _ in range(3)), "ts")
+    assert make_deliverer(notifier, ledger, waits).deliver(make_alert()).status == "sent"
+    assert waits == [0.5, 1.0, 2.0]
+
+
+def test_a_tiny_retry_after_is_not_a_busy_loop() -> None:
+    ledger, waits = InMemoryLedger(), list[float]()
+    notifier = ScriptedNotifier(RateLimited("HTTP 429", retry_after=0), "ts")
+    make_deliverer(notifier, ledger, waits, base=0).deliver(make_alert())
+    assert waits == [0.05]
+
+
+def test_rate_limited_for_longer_than_the_budget_fails() -> None:
+    ledger, waits = InMemoryLedger(), list[float]()
+    notifier = ScriptedNotifier(
+        *(RateLimited("HTTP 429 ratelimited", retry_after=10) for _ in range(5))
+    )
+    result = make_deliverer(notifier, ledger, waits, rate_limit_max=25).deliver(make_alert())
+    assert waits == [10.0, 10.0]
+    assert (result.status, result.attempts) == ("failed", 3)
+    assert result.error == (
+        "HTTP 429 ratelimited (still rate limited after waiting 20s; rate_limit_max_s is 25s)"
+    )
+
+
+def test_a_retry_after_longer_than_retry_max_is_still_waited_for_a_rate_limit() -> None:
+    ledger, waits = InMemoryLedger(), list[float]()
+    notifier = ScriptedNotifier(RateLimited("HTTP 429", retry_after=60), "ts")
+    result = make_deliverer(notifier, ledger, waits, maximum=30).deliver(make_alert())
+    assert (result.status, waits) == ("sent", [60.0])
+
+
+class PacedClock(FakeClock):
+    """The fake clock, also noting when each Slack post left (after the limiter's wait)."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.posts: list[tuple[str, float]] = []
+
+
+class RecordingLimiter(ChannelRateLimiter):
+    def __init__(self, clock: PacedClock) -> None:
+        super().__init__(1.0, clock=clock, sleep=clock.sleep)
+        self.fake = clock
+
+    def wait(self, channel_key: str) -> float:
+        waited = super().wait(channel_key)
+        self.fake.posts.append((channel_key, self.fake.now))
+        return waited
+
+
+def test_a_429_storm_loses_nothing() -> None:
+    """Ten alerts of two events on two channels; Slack answers five 429s in a row.
+
+    Every alert ends "sent" exactly once, each channel gets its alerts in order, in one
+    thread per event, never two posts to a channel within a second; a replay sends nothing.
+    """
+    clock = PacedClock()
+    store = InMemoryEventStore()
+    sudan, kordofan = Story("ev-sudan"), Story("ev-kordofan")
+    alerts = []
+    kinds: list[EventUpdateKind] = ["new", "report", "escalated", "report", "report"]
+    for i, kind in enumerate(kinds):
+        changes = ["severity 3 → 4"] if kind == "escalated" else []
+        severity = 4 if i >= 2 else 3
+        alerts.append(sudan.report(kind, changes, article_id=f"sd-{i}", severity=severity))
+        alerts.append(
+            kordofan.report(
+                kind, changes, target="#kordofan", article_id=f"kd-{i}", severity=severity
+            )
+        )
+    with SlackServer(token="xoxb-storm") as slack:
+        notifier = SlackNotifier(
+            SlackSettings(token=SecretStr("xoxb-storm"), base_url=slack.base_url),
+            store,
+            rate_limiter=RecordingLimiter(clock),
+        )
+        ledger = InMemoryLedger()
+        deliverer = Deliverer({"slack": notifier}, ledger, sleep=clock.sleep)
+        slack.fail_next(5, status=429, retry_after=1)
+        results = [deliverer.deliver(alert) for alert in alerts]
+        replayed = [deliverer.deliver(alert) for alert in alerts]
+        messages = slack.messages
+        statuses = [request.status for request in slack.requests]
+
+    assert [r.status for r in results] == ["sent"] * 10
+    assert [r.attempts for r in results] == [6] + [1] * 9
+    assert statuses[:6] == [429] * 5 + [200] and set(statuses[6:]) == {200}
+    # Exactly once: one Slack message per alert, and the ledger says so.
+    assert len(messages) == 10
+    assert sorted(r.external_id or "" for r in results) == sorted(m.ts for m in messages)
+    assert [r.status for r in replayed] == ["duplicate"] * 10
+    assert ledger.statuses().count("sent") == 10
+    # In order per channel, one thread per event.
+    for target in ("#sudan-desk", "#kordofan"):
+        sent = [
+            r.external_id
+            for r, a in zip(results, alerts, strict=True)
+            if a.channel.target == target
+        ]
+        assert [m.ts for m in messages if m.channel == target] == sent
+        [parent, *replies] = [m for m in messages if m.channel == target]
+        assert parent.thread_ts is None
+        assert [m.thread_ts for m in replies] == [parent.ts] * 4
+    # Retry-After honoured (five waits of 1 s), and each channel paced at one post a second.
+    assert clock.sleeps.count(1.0) >= 5
+    for key in ("slack:#sudan-desk", "slack:#kordofan"):
+        times = [at for channel, at in clock.posts if channel == key]
+        assert all(b - a >= 1.0 for a, b in zip(times, times[1:], strict=False)), times
+
+
+def test_real_retry_after_through_slack_sdk() -> None:
+    """Real time, real HTTP: 429s with a 0.2 s Retry-After are waited out, nothing is lost."""
+    with SlackServer(token="xoxb-real") as slack:
+        slack.fail_next(3, status=429, retry_after=0.2)
+        notifier = SlackNotifier(
+            SlackSettings(token=SecretStr("xoxb-real"), base_url=slack.base_url),
+            min_interval_s=0,
+        )
+        ledger = InMemoryLedger()
+        deliverer = Deliverer({"slack": notifier}, ledger, retry_base_s=0.01)
+        alerts = [make_alert(target=("#a", "#b")[i % 2], article_id=f"art-{i}") for i in range(4)]
+        started = time.monotonic()
+        results = [deliverer.deliver(alert) for alert in alerts]
+        elapsed = time.monotonic() - started
+        requests = slack.requests
+        messages = slack.messages
+    assert [r.status for r in results] == ["sent"] * 4
+    assert [r.attempts for r in results] == [4, 1, 1, 1]
+    assert [r.status for r in requests] == [429, 429, 429, 200, 200, 200, 200]
+    assert [m.ts for m in messages] == [r.external_id for r in results]
+    assert 0.6 <= elapsed < 5

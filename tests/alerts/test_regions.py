@@ -5,7 +5,15 @@ from __future__ import annotations
 import pycountry
 import pytest
 
-from alerts.regions import _ALIASES, country_name, fold, resolve_admin1
+from alerts.regions import (
+    _ALIASES,
+    City,
+    country_name,
+    fold,
+    haversine_km,
+    resolve_admin1,
+    resolve_city,
+)
 
 
 @pytest.mark.parametrize(
@@ -96,3 +104,36 @@ def test_every_gazetteer_admin1_of_conflict_countries_resolves() -> None:
         - NO_ISO_EQUIVALENT
     )
     assert unresolved == []
+
+
+# Real towns (GeoNames coordinates, as the gazetteer has them).
+IDLIB = (35.93062, 36.63393)
+SARAQIB = (35.86447, 36.80591)  # about 17 km east of Idlib
+AR_RAQQAH = (35.95283, 39.00788)  # about 214 km east of Idlib
+
+
+def test_haversine_distances_between_real_towns() -> None:
+    assert haversine_km(*IDLIB, *IDLIB) == 0.0
+    assert haversine_km(*IDLIB, *SARAQIB) == pytest.approx(17.1, abs=0.1)
+    assert haversine_km(*IDLIB, *AR_RAQQAH) == pytest.approx(213.7, abs=0.1)
+    # Symmetric, and a quarter of the equator is about 10,008 km.
+    assert haversine_km(*SARAQIB, *IDLIB) == haversine_km(*IDLIB, *SARAQIB)
+    assert haversine_km(0, 0, 0, 90) == pytest.approx(10_007.5, abs=1)
+
+
+def test_resolve_city_uses_the_gazetteer() -> None:
+    kadugli = resolve_city("Kadugli", "SD")
+    assert kadugli == City("Kadugli", "SD", "South Kordofan", 11.01111, 29.71833)
+    # A transliteration finds the gazetteer's spelling; the country narrows homonyms.
+    izium = resolve_city("Izium", "ua")
+    assert izium is not None and izium.name == "Izyum"
+    goma = resolve_city("Goma")
+    assert goma is not None and goma.country == "CD"
+    assert resolve_city("Goma", "PH") is not None
+    assert resolve_city("Kadugli", "SY") is None
+    assert resolve_city("Atlantis", "SD") is None
+    # An alternate name finds the town even where an admin1 region has the name.
+    raqqa = resolve_city("Raqqa", "SY")
+    assert raqqa is not None and raqqa.name == "Ar Raqqah"
+    # A country is not a town, nor is a town whose name merely sounds like it.
+    assert resolve_city("Syria") is None

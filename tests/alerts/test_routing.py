@@ -2,14 +2,21 @@
 
 from __future__ import annotations
 
+from datetime import UTC, datetime
 from typing import Any
+from zoneinfo import ZoneInfo
 
 import pytest
 import yaml
 
-from alerts.routing import RouteExplanation, Router
-from alerts.subscriptions import SubscriptionConfig, load_subscriptions, parse_subscriptions
-from flashpoint.records import alert_id_for
+from alerts.routing import RouteExplanation, Router, digest_due_at
+from alerts.subscriptions import (
+    DigestPeriod,
+    SubscriptionConfig,
+    load_subscriptions,
+    parse_subscriptions,
+)
+from flashpoint.records import ClassifiedArticle, Location, alert_id_for
 from flashpoint.settings import REPO_ROOT
 from tests.support.records import KADUGLI, NOW, SHELLING, make_classified
 
@@ -214,6 +221,7 @@ def test_explain(router: Router) -> None:
             True,
             "matched Aleppo (Aleppo, SY); signals air_strike; severity 4 >= 0",
             ["slack:#syria-desk"],
+            "now",
         ),
         RouteExplanation(
             "syria",
@@ -222,6 +230,7 @@ def test_explain(router: Router) -> None:
             True,
             "matched Aleppo (Aleppo, SY); signals air_strike; severity 4 >= 4",
             ["slack:#syria-desk"],
+            "now",
         ),
         RouteExplanation(
             "sahel",
@@ -254,3 +263,319 @@ def test_explain_whole_country_and_bad_input(router: Router) -> None:
 def test_router_accepts_an_empty_config() -> None:
     router = Router(SubscriptionConfig(desks=[]))
     assert router.route(make_classified(), NOW).decisions == []
+
+
+# -- regions by town and by radius ------------------------------------------------------
+
+# Real towns, with the gazetteer's (GeoNames) coordinates.
+SARAQIB = Location(name="Saraqib", country="SY", admin1="Idlib", lat=35.86447, lon=36.80591)
+AR_RAQQAH = Location(name="Ar Raqqah", country="SY", admin1="Raqqa", lat=35.95283, lon=39.00788)
+MEREFA = Location(name="Merefa", country="UA", admin1="Kharkiv", lat=49.82107, lon=36.0567)
+BAKHMUT = Location(name="Bakhmut", country="UA", admin1="Donetsk", lat=48.59419, lon=37.99886)
+KADUGLI_AT = Location(
+    name="Kadugli", country="SD", admin1="South Kordofan", lat=11.01111, lon=29.71833
+)
+DILLING = Location(name="Dilling", country="SD", admin1="South Kordofan", lat=12.05, lon=29.65)
+
+SHAPES = """
+desks:
+  - id: idlib
+    name: Idlib desk
+    subscriptions:
+      # 50 km around Idlib city, by coordinates.
+      - id: idlib-50km
+        regions: [{lat: 35.93062, lon: 36.63393, radius_km: 50}]
+        channels: {slack: ["#idlib"]}
+  - id: kharkiv
+    name: Kharkiv desk
+    subscriptions:
+      # 50 km around Kharkiv, the town found in the gazetteer.
+      - id: kharkiv-50km
+        regions: [{country: UA, city: Kharkiv, radius_km: 50}]
+        channels: {slack: ["#kharkiv"]}
+      # The town of Izyum, written the Ukrainian way.
+      - id: izium
+        regions: [{country: UA, city: Izium}]
+        channels: {slack: ["#kharkiv"]}
+  - id: kordofan
+    name: Kordofan desk
+    subscriptions:
+      - id: kadugli-mixed
+        regions:
+          - {country: SD, admin1: [West Kordofan]}
+          - {country: SD, city: Kadugli}
+          - {lat: 11.0, lon: 29.7, radius_km: 50}
+        channels: {console: true}
+"""
+
+
+@pytest.fixture
+def shapes() -> Router:
+    return Router(parse_subscriptions(yaml.safe_load(SHAPES), "shapes.yaml"))
+
+
+def located(*locations: Location, severity: int = 3) -> ClassifiedArticle:
+    """The Kadugli shelling report, moved to `locations` (with their coordinates)."""
+    item = make_classified(severity=severity)
+    classification = item.classification.model_copy(update={"locations": list(locations)})
+    return item.model_copy(update={"classification": classification})
+
+
+def decided(router: Router, item: ClassifiedArticle, at: datetime = NOW) -> dict[str, str]:
+    return {d.subscription_id: d.reason for d in router.route(item, at).decisions}
+
+
+def test_radius_matches_a_town_20_km_away_and_not_one_200_km_away(shapes: Router) -> None:
+    near = decided(shapes, located(SARAQIB))["idlib-50km"]
+    assert near == (
+        "matched Saraqib (Idlib, SY), 17.1 km from (35.93062, 36.63393); signals shelling; "
+        "severity 3 >= 0"
+    )
+    far = shapes.route(located(AR_RAQQAH), NOW)
+    assert far.alerts == []
+    assert decided(shapes, located(AR_RAQQAH))["idlib-50km"] == (
+        "nearest place Ar Raqqah is 214 km from (35.93062, 36.63393), radius 50 km"
+    )
+
+
+def test_radius_around_a_town_from_the_gazetteer(shapes: Router) -> None:
+    result = shapes.route(located(MEREFA), NOW)
+    assert [(a.subscription_id, str(a.channel)) for a in result.alerts] == [
+        ("kharkiv-50km", "slack:#kharkiv")
+    ]
+    assert decided(shapes, located(MEREFA))["kharkiv-50km"] == (
+        "matched Merefa (Kharkiv, UA), 22.8 km from Kharkiv; signals shelling; severity 3 >= 0"
+    )
+    assert decided(shapes, located(BAKHMUT))["kharkiv-50km"] == (
+        "nearest place Bakhmut is 200 km from Kharkiv, radius 50 km"
+    )
+    # Any place of the article may be the one within the radius, wherever it is listed.
+    assert decided(shapes, located(BAKHMUT, MEREFA))["kharkiv-50km"].startswith(
+        "matched Merefa (Kharkiv, UA), 22.8 km from Kharkiv"
+    )
+
+
+def test_a_radius_needs_coordinates(shapes: Router) -> None:
+    unlocated = Location(name="Saraqib", country="SY", admin1="Idlib")
+    assert decided(shapes, located(unlocated))["idlib-50km"] == (
+        "no place with coordinates (50 km around (35.93062, 36.63393))"
+    )
+    assert decided(shapes, located())["idlib-50km"] == (
+        "no place in article (desk regions: 50 km around (35.93062, 36.63393))"
+    )
+
+
+def test_city_region_matches_the_town_by_name(shapes: Router) -> None:
+    izyum = Location(name="Izyum", country="UA", admin1="Kharkiv", lat=49.20697, lon=37.27679)
+    assert decided(shapes, located(izyum))["izium"] == (
+        "matched Izyum (Kharkiv, UA); signals shelling; severity 3 >= 0"
+    )
+    # By name: the classifier's place needs no coordinates to be the town.
+    assert decided(shapes, located(Location(name="izium", country="UA")))["izium"].startswith(
+        "matched izium (UA)"
+    )
+    assert decided(shapes, located(MEREFA))["izium"] == (
+        "no place is Izyum (UA) (found: Merefa (Kharkiv, UA))"
+    )
+
+
+def test_every_region_shape_says_why_it_missed(shapes: Router) -> None:
+    assert decided(shapes, located(DILLING))["kadugli-mixed"] == (
+        "admin1 South Kordofan not in West Kordofan; "
+        "no place is Kadugli (SD) (found: Dilling (South Kordofan, SD)); "
+        "nearest place Dilling is 117 km from (11.0, 29.7), radius 50 km"
+    )
+    assert decided(shapes, located(KADUGLI_AT))["kadugli-mixed"] == (
+        "matched Kadugli (South Kordofan, SD); signals shelling; severity 3 >= 0"
+    )
+    # Lagowa, West Kordofan: the admin1 region matches, whatever the radius says.
+    lagowa = Location(name="Al Lagowa", country="SD", admin1="West Kordofan", lat=11.4, lon=29.13)
+    assert decided(shapes, located(lagowa))["kadugli-mixed"] == (
+        "matched Al Lagowa (West Kordofan, SD); signals shelling; severity 3 >= 0"
+    )
+
+
+# -- quiet hours and digests --------------------------------------------------------------
+
+DELIVERY = """
+desks:
+  - id: sudan
+    name: Sudan desk
+    subscriptions:
+      - id: sudan-nights
+        regions: [{country: SD}]
+        channels: {slack: ["#sudan-desk"], email: [sudan-desk@example.org]}
+        quiet_hours: {start: "22:00", end: "06:00", timezone: Africa/Khartoum}
+      - id: sudan-hourly
+        regions: [{country: SD}]
+        channels: {slack: ["#sudan-digest"]}
+        mode: digest
+        digest: hourly
+      - id: sudan-daily
+        regions: [{country: SD}]
+        channels: {email: [sudan-daily@example.org]}
+        mode: digest
+        digest: daily
+        quiet_hours: {start: "00:00", end: "07:00", timezone: Africa/Khartoum}
+"""
+
+# Khartoum is UTC+2 all year.
+EVENING = datetime(2026, 3, 1, 21, 0, tzinfo=UTC)  # 23:00 in Khartoum
+MORNING = datetime(2026, 3, 2, 4, 0, tzinfo=UTC)  # 06:00 in Khartoum
+NOON = datetime(2026, 3, 1, 10, 20, tzinfo=UTC)  # 12:20 in Khartoum
+
+
+@pytest.fixture
+def delivery() -> Router:
+    return Router(parse_subscriptions(yaml.safe_load(DELIVERY), "delivery.yaml"))
+
+
+def test_quiet_hours_hold_an_immediate_alert_until_they_end(delivery: Router) -> None:
+    result = delivery.route(make_classified(severity=3), EVENING)
+    assert [a.subscription_id for a in result.alerts] == []
+    held = [d for d in result.deferred if d.alert.subscription_id == "sudan-nights"]
+    assert [(str(d.alert.channel), d.send_at, d.why) for d in held] == [
+        ("slack:#sudan-desk", MORNING, "quiet_hours"),
+        ("email:sudan-desk@example.org", MORNING, "quiet_hours"),
+    ]
+    assert held[0].batch_key == "sudan-nights:slack:#sudan-desk@2026-03-02T04:00Z"
+    decision = {d.subscription_id: d for d in result.decisions}["sudan-nights"]
+    assert decision.outcome == "matched"
+    assert decision.channels == ["slack:#sudan-desk", "email:sudan-desk@example.org"]
+    assert decision.reason == (
+        "matched Kadugli (South Kordofan, SD); signals shelling; severity 3 >= 0; held by "
+        "quiet hours 22:00-06:00 Africa/Khartoum until 2026-03-02 06:00 Africa/Khartoum "
+        "(04:00 UTC): severity 3 below override 5"
+    )
+
+
+def test_quiet_hours_let_the_override_severity_and_daytime_through(delivery: Router) -> None:
+    urgent = delivery.route(make_classified(severity=5), EVENING)
+    assert [str(a.channel) for a in urgent.alerts if a.subscription_id == "sudan-nights"] == [
+        "slack:#sudan-desk",
+        "email:sudan-desk@example.org",
+    ]
+    assert decided(delivery, make_classified(severity=5), EVENING)["sudan-nights"].endswith(
+        "; sent in quiet hours 22:00-06:00 Africa/Khartoum: severity 5 >= override 5"
+    )
+    day = delivery.route(make_classified(severity=3), NOON)
+    assert [a.subscription_id for a in day.alerts] == ["sudan-nights", "sudan-nights"]
+    assert decided(delivery, make_classified(severity=3), NOON)["sudan-nights"].endswith(
+        "; outside quiet hours 22:00-06:00 Africa/Khartoum"
+    )
+    # The end of quiet hours is not in them.
+    assert decided(delivery, make_classified(severity=3), MORNING)["sudan-nights"].endswith(
+        "; outside quiet hours 22:00-06:00 Africa/Khartoum"
+    )
+
+
+def test_digest_subscriptions_defer_to_the_end_of_the_period(delivery: Router) -> None:
+    result = delivery.route(make_classified(severity=5), NOON)
+    deferred = {d.alert.subscription_id: d for d in result.deferred}
+    hourly = deferred["sudan-hourly"]
+    assert (hourly.why, hourly.digest) == ("digest", "hourly")
+    assert hourly.send_at == datetime(2026, 3, 1, 11, 0, tzinfo=UTC)
+    reasons = decided(delivery, make_classified(severity=5), NOON)
+    assert reasons["sudan-hourly"].endswith("; hourly digest at 2026-03-01 11:00 UTC")
+    # The daily digest is due at midnight in Khartoum, inside that desk's quiet hours
+    # (00:00-07:00), so it goes out when they end.
+    daily = deferred["sudan-daily"]
+    assert (daily.why, daily.digest) == ("digest", "daily")
+    assert daily.send_at == datetime(2026, 3, 2, 5, 0, tzinfo=UTC)
+    assert reasons["sudan-daily"].endswith(
+        "; daily digest at 2026-03-02 07:00 Africa/Khartoum (05:00 UTC), after quiet hours "
+        "00:00-07:00 Africa/Khartoum"
+    )
+    # Alerts routed in the same hour share the hourly batch.
+    later = delivery.route(make_classified(article_id="art-2"), NOON.replace(minute=59))
+    again = {d.alert.subscription_id: d for d in later.deferred}["sudan-hourly"]
+    assert again.batch_key == hourly.batch_key
+    assert again.alert.delivery_key != hourly.alert.delivery_key
+
+
+@pytest.mark.parametrize(
+    ("at", "period", "zone", "due"),
+    [
+        (datetime(2026, 3, 1, 12, 0, tzinfo=UTC), "hourly", None, datetime(2026, 3, 1, 13, 0)),
+        (datetime(2026, 3, 1, 23, 59, tzinfo=UTC), "hourly", None, datetime(2026, 3, 2, 0, 0)),
+        (datetime(2026, 3, 1, 23, 59, tzinfo=UTC), "daily", None, datetime(2026, 3, 2, 0, 0)),
+        (datetime(2026, 3, 1, 0, 0, tzinfo=UTC), "daily", None, datetime(2026, 3, 2, 0, 0)),
+        # Kolkata is UTC+5:30: its hours and days start at :30 UTC.
+        (
+            datetime(2026, 3, 1, 12, 0, tzinfo=UTC),
+            "hourly",
+            "Asia/Kolkata",
+            datetime(2026, 3, 1, 12, 30),
+        ),
+        (
+            datetime(2026, 3, 1, 12, 0, tzinfo=UTC),
+            "daily",
+            "Asia/Kolkata",
+            datetime(2026, 3, 1, 18, 30),
+        ),
+    ],
+)
+def test_digest_due_at(at: datetime, period: DigestPeriod, zone: str | None, due: datetime) -> None:
+    assert digest_due_at(period, at, ZoneInfo(zone) if zone else None) == due.replace(tzinfo=UTC)
+
+
+# -- explain: what `flashpoint routes test` prints ------------------------------------------
+
+
+def test_explain_by_point_city_and_time(shapes: Router, delivery: Router) -> None:
+    by_point = {
+        e.subscription_id: e
+        for e in shapes.explain(None, None, "shelling", 3, lat=35.86447, lon=36.80591, at=NOON)
+    }
+    assert by_point["idlib-50km"].matched
+    assert by_point["idlib-50km"].reason == (
+        "matched (35.86447, 36.80591), 17.1 km from (35.93062, 36.63393); signals shelling; "
+        "severity 3 >= 0"
+    )
+    assert by_point["izium"].reason == "no place is Izyum (UA) (found: (35.86447, 36.80591))"
+    by_city = {
+        e.subscription_id: e
+        for e in shapes.explain(None, None, ["shelling", "air_strike"], 4, city="Merefa", at=NOON)
+    }
+    assert by_city["kharkiv-50km"].reason == (
+        "matched Merefa (Kharkiv, UA), 22.8 km from Kharkiv; signals shelling, air_strike; "
+        "severity 4 >= 0"
+    )
+    assert by_city["kharkiv-50km"].delivery == "now"
+    assert by_city["idlib-50km"].delivery is None
+    night = {e.subscription_id: e for e in delivery.explain("SD", None, "shelling", 3, at=EVENING)}
+    assert (night["sudan-nights"].delivery, night["sudan-nights"].send_at) == ("held", MORNING)
+    assert night["sudan-nights"].channels == ["slack:#sudan-desk", "email:sudan-desk@example.org"]
+    assert night["sudan-hourly"].delivery == "digest"
+    # A naive time is UTC.
+    naive = delivery.explain("SD", None, "shelling", 3, at=EVENING.replace(tzinfo=None))
+    assert naive == list(night.values())
+
+
+@pytest.mark.parametrize(
+    ("kwargs", "message"),
+    [
+        ({"lat": 11.0}, "give lat and lon together"),
+        ({"lat": 91.0, "lon": 0.0}, "lat 91.0 is not between -90 and 90"),
+        (
+            {"city": "Atlantis", "country": "SD"},
+            "'Atlantis' is not a town in SD that the gazetteer knows",
+        ),
+        ({"admin1": "Idlib", "country": None}, "admin1 needs a country"),
+        ({"severity": 6}, "severity 6 is not between 0 and 5"),
+        ({"signal": []}, "give at least one signal"),
+    ],
+)
+def test_explain_refuses_what_it_cannot_place(
+    shapes: Router, kwargs: dict[str, Any], message: str
+) -> None:
+    arguments: dict[str, Any] = {
+        "country": "SD",
+        "admin1": None,
+        "signal": "shelling",
+        "severity": 3,
+    }
+    arguments.update(kwargs)
+    with pytest.raises(ValueError) as caught:
+        shapes.explain(**arguments)
+    assert str(caught.value) == message

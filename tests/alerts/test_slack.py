@@ -27,8 +27,10 @@ def slack() -> Iterator[SlackServer]:
 
 
 def notifier_for(server: SlackServer, token: str = TOKEN, timeout_s: float = 5) -> SlackNotifier:
+    # No pacing here: these tests are about what is sent (test_ratelimit covers the pace).
     return SlackNotifier(
-        SlackSettings(token=SecretStr(token), base_url=server.base_url, timeout_s=timeout_s)
+        SlackSettings(token=SecretStr(token), base_url=server.base_url, timeout_s=timeout_s),
+        min_interval_s=0,
     )
 
 

@@ -88,6 +88,8 @@ def stack(kafka_broker: LocalBroker, unique_prefix: str, tmp_path: Path) -> Iter
             "FLASHPOINT_WORKER__RETRY_BASE_S": "0.05",
             "FLASHPOINT_SLACK__TOKEN": DEFAULT_TOKEN,
             "FLASHPOINT_SLACK__BASE_URL": slack.base_url,
+            # The real pace (one message a second per channel) is tested in tests/alerts.
+            "FLASHPOINT_SLACK__MIN_INTERVAL_S": "0.1",
             "FLASHPOINT_SMTP__HOST": smtp.host,
             "FLASHPOINT_SMTP__PORT": str(smtp.port),
             "FLASHPOINT_SMTP__STARTTLS": "false",

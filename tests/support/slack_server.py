@@ -3,10 +3,14 @@
 It is a real server (threaded `http.server` on 127.0.0.1, a free port) that the real
 `slack_sdk.WebClient` talks to over TCP: point `SlackSettings.base_url` at `.base_url`.
 
-Methods: ``chat.postMessage``, ``chat.update`` and ``auth.test``, with JSON or
-form-urlencoded bodies (slack_sdk sends JSON for the chat methods and a form for
-``auth.test``). Every request is checked for ``Authorization: Bearer <token>``
-(``invalid_auth`` otherwise) and recorded with its headers and parsed body.
+Methods: ``chat.postMessage`` (with ``thread_ts`` for a reply in a thread),
+``chat.update``, ``chat.delete`` and ``auth.test``, with JSON or form-urlencoded bodies
+(slack_sdk sends JSON for the chat methods and a form for ``auth.test``). Every request is
+checked for ``Authorization: Bearer <token>`` (``invalid_auth`` otherwise) and recorded
+with its headers and parsed body. `messages` are the posted messages still there (each
+with its `thread_ts` and the `updates` it got), `deleted` the ones deleted;
+`parents()` and `replies(ts)` read them as threads. A reply whose ``thread_ts`` names no
+message in that channel answers ``thread_not_found``, so a test sees a wrong thread.
 
 Scripting failures:
 
@@ -70,6 +74,7 @@ class PostedMessage:
     blocks: list[dict[str, Any]] | None
     body: dict[str, Any]
     updates: list[dict[str, Any]] = field(default_factory=list)
+    thread_ts: str | None = None  # the parent's ts, for a reply in a thread
 
 
 @dataclass(frozen=True)
@@ -93,6 +98,7 @@ class SlackServer:
         self._lock = threading.Condition()
         self._requests: list[RecordedRequest] = []
         self._messages: list[PostedMessage] = []
+        self._deleted: list[PostedMessage] = []
         self._failures: deque[_Failure] = deque()
         self._error: str | None = None
         self._last_ts = 0
@@ -173,6 +179,7 @@ class SlackServer:
         with self._lock:
             self._requests.clear()
             self._messages.clear()
+            self._deleted.clear()
             self._failures.clear()
             self._error = None
 
@@ -188,6 +195,24 @@ class SlackServer:
         """Messages posted successfully, in order."""
         with self._lock:
             return list(self._messages)
+
+    @property
+    def deleted(self) -> list[PostedMessage]:
+        """Messages deleted with ``chat.delete``, in the order they were deleted."""
+        with self._lock:
+            return list(self._deleted)
+
+    def parents(self, channel: str | None = None) -> list[PostedMessage]:
+        """Messages that are not replies in a thread (in `channel`, if given)."""
+        return [
+            m
+            for m in self.messages
+            if m.thread_ts is None and (channel is None or channel in (m.channel, m.channel_id))
+        ]
+
+    def replies(self, ts: str) -> list[PostedMessage]:
+        """The replies in the thread of the message `ts`, in order."""
+        return [m for m in self.messages if m.thread_ts == ts]
 
     def wait_for_messages(self, n: int, timeout: float = 10.0) -> list[PostedMessage]:
         """Block until at least `n` messages were posted; raise TimeoutError otherwise."""
@@ -256,6 +281,8 @@ class SlackServer:
             return self._post(body)
         if method == "chat.update":
             return self._update(body)
+        if method == "chat.delete":
+            return self._delete(body)
         return 200, {}, {"ok": False, "error": "unknown_method"}
 
     def _post(self, body: dict[str, Any]) -> tuple[int, dict[str, str], dict[str, Any]]:
@@ -270,11 +297,20 @@ class SlackServer:
         if not text and not blocks:
             return 200, {}, {"ok": False, "error": "no_text"}
         channel_id = _channel_id(channel)
+        thread_ts = body.get("thread_ts") or None
+        if thread_ts is not None and not any(
+            m.ts == thread_ts and m.channel_id == channel_id for m in self._messages
+        ):
+            return 200, {}, {"ok": False, "error": "thread_not_found"}
         ts = self._next_ts()
-        self._messages.append(PostedMessage(channel, channel_id, ts, text, blocks, body))
+        self._messages.append(
+            PostedMessage(channel, channel_id, ts, text, blocks, body, thread_ts=thread_ts)
+        )
         message = {"type": "message", "user": "U00000001", "text": text, "ts": ts}
         if blocks is not None:
             message["blocks"] = blocks
+        if thread_ts is not None:
+            message["thread_ts"] = thread_ts
         return 200, {}, {"ok": True, "channel": channel_id, "ts": ts, "message": message}
 
     def _update(self, body: dict[str, Any]) -> tuple[int, dict[str, str], dict[str, Any]]:
@@ -296,6 +332,14 @@ class SlackServer:
                         "text": message.text,
                     },
                 )
+        return 200, {}, {"ok": False, "error": "message_not_found"}
+
+    def _delete(self, body: dict[str, Any]) -> tuple[int, dict[str, str], dict[str, Any]]:
+        channel, ts = body.get("channel"), body.get("ts")
+        for index, message in enumerate(self._messages):
+            if message.ts == ts and channel in (message.channel, message.channel_id):
+                self._deleted.append(self._messages.pop(index))
+                return 200, {}, {"ok": True, "channel": message.channel_id, "ts": ts}
         return 200, {}, {"ok": False, "error": "message_not_found"}
 
 

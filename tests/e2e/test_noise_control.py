@@ -1,0 +1,98 @@
+"""Issue 4 through the real broker: silences, and reports of one incident as one event."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime, timedelta
+
+from audit.views import ArticleHistory
+from desks.store import DeskStore
+from events.store import SqlEventStore
+from tests.e2e.conftest import KADUGLI, Stack
+from tests.support.worker import wait_for
+
+WORKER_TIMEOUT = 90.0
+
+
+def test_a_silence_suppresses_the_alert_and_the_audit_says_why(stack: Stack) -> None:
+    store = stack.store()
+    desks = DeskStore(store.engine)
+    silence = desks.add_silence(
+        country="SD",
+        ends_at=datetime.now(UTC) + timedelta(hours=2),
+        created_by="duty-editor",
+        comment="known story, covered",
+    )
+    stack.worker.start()
+    stack.publish_article("kadugli-silenced", KADUGLI, title="Kadugli under fire")
+
+    def decided() -> ArticleHistory | None:
+        history = store.get_article("kadugli-silenced")
+        return history if history is not None and history.decisions else None
+
+    history = wait_for(
+        decided,
+        timeout=WORKER_TIMEOUT,
+        worker=stack.worker,
+        what="the routing decisions",
+    )
+    [sudan] = [d for d in history.decisions if d.desk_id == "sudan"]
+    assert sudan.outcome == "suppressed"
+    assert f"silenced by silence {silence.id}" in sudan.reason
+    assert "known story, covered" in sudan.reason
+    # A later, unsilenced article still flows, so the silence really was what stopped it.
+    desks.expire_silence(silence.id)
+    stack.publish_article("kadugli-after-silence", KADUGLI.replace("Tuesday", "Wednesday"))
+    stack.slack.wait_for_messages(1, timeout=WORKER_TIMEOUT)
+    assert {m.channel for m in stack.slack.messages} == {"#sudan-desk"}
+    assert store.get_article("kadugli-silenced") is not None
+    assert all("kadugli-silenced" not in str(m.body) for m in stack.slack.messages)
+
+
+def test_two_reports_of_one_incident_become_one_event(stack: Stack) -> None:
+    stack.worker.start()
+    stack.publish_article(
+        "kadugli-wire-a",
+        KADUGLI,
+        title="Roadside bomb and shelling in Kadugli",
+        source="Wire A",
+        url="https://example.org/a",
+    )
+    second = (
+        "Paramilitary fighters shelled homes in Kadugli on Tuesday in breach of last month's "
+        "truce, hours after a roadside bomb killed seven soldiers near the town, a military "
+        "spokesman said."
+    )
+    store = stack.store()
+    wait_for(
+        lambda: store.get_article("kadugli-wire-a"),
+        timeout=WORKER_TIMEOUT,
+        worker=stack.worker,
+        what="the first report",
+    )
+    stack.publish_article(
+        "kadugli-wire-b",
+        second,
+        title="Kadugli shelled despite truce",
+        source="Wire B",
+        url="https://example.org/b",
+    )
+    events = SqlEventStore(store.engine)
+    event_a = wait_for(
+        lambda: events.event_of("kadugli-wire-a"),
+        timeout=WORKER_TIMEOUT,
+        worker=stack.worker,
+        what="the event of the first report",
+    )
+    event_b = wait_for(
+        lambda: events.event_of("kadugli-wire-b"),
+        timeout=WORKER_TIMEOUT,
+        worker=stack.worker,
+        what="the event of the second report",
+    )
+    assert event_a == event_b
+    event = events.get(event_a)
+    assert event is not None
+    assert {source.article_id for source in event.sources} == {
+        "kadugli-wire-a",
+        "kadugli-wire-b",
+    }
