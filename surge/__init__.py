@@ -1,0 +1,13 @@
+"""Surge alerts: a region reporting far more escalation signals than its recent usual.
+
+`surge.detector.SurgeDetector` is the stage (rule in `surge.config.SurgeSettings`), its
+state lives in a `surge.store.BucketStore` (in memory, or Faust tables through
+`surge.faust_table`), and `surge.routing.route_surge` picks the desks that hear of it.
+"""
+
+from surge.config import SurgeSettings
+from surge.detector import SurgeDetector
+from surge.models import SurgeAlert
+from surge.store import BucketStore, InMemoryBucketStore
+
+__all__ = ["BucketStore", "InMemoryBucketStore", "SurgeAlert", "SurgeDetector", "SurgeSettings"]

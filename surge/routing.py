@@ -1,0 +1,87 @@
+"""Which desks a `SurgeAlert` goes to: those whose subscription regions include its region.
+
+A subscription gets a surge when BOTH hold:
+
+- **place**: one of its *area* regions includes the surge's region: ``country: "*"``;
+  or the same country with no admin1 list (a country desk hears of surges in its
+  admin1s and of the country as a whole); or the same country with an admin1 list that
+  names the surge's admin1 (compared as ISO 3166-2 codes, as `alerts.routing` does). A
+  country-level surge does not reach an admin1-only desk (the country is not inside
+  Idlib), and town or radius regions never include a whole region;
+- **signals**: the subscription takes every signal, or one of the signal types counted in
+  the surge.
+
+`min_severity`, quiet hours and digests are not applied here: a surge has no severity,
+and the delivery stages downstream own timing.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from alerts.regions import resolve_admin1
+from alerts.subscriptions import ANY_COUNTRY, Region, Subscription, SubscriptionConfig
+from flashpoint.records import Channel
+from surge.models import SurgeAlert
+
+
+@dataclass(frozen=True)
+class SurgeRoute:
+    """One subscription a surge goes to, on its channels."""
+
+    desk_id: str
+    subscription_id: str
+    channels: tuple[Channel, ...]
+    reason: str
+
+    def delivery_key(self, alert: SurgeAlert, channel: Channel) -> str:
+        """What a delivery ledger refuses twice (like `Alert.delivery_key`)."""
+        return f"{alert.surge_id}:{self.subscription_id}:{channel}"
+
+
+def region_includes(region: Region, alert: SurgeAlert) -> bool:
+    """Whether a subscription region includes the surge's whole region."""
+    if region.kind != "area":
+        return False
+    if region.country == ANY_COUNTRY:
+        return True
+    if region.country != alert.country:
+        return False
+    if not region.admin1:
+        return True
+    if alert.admin1_code is None:
+        return False
+    codes = {
+        resolved.code
+        for name in region.admin1
+        if (resolved := resolve_admin1(alert.country, name)) is not None
+    }
+    return alert.admin1_code in codes
+
+
+def _signals_match(subscription: Subscription, alert: SurgeAlert) -> bool:
+    if subscription.signals is None:
+        return True
+    return any(item.signal in subscription.signals for item in alert.top_signals)
+
+
+def route_surge(alert: SurgeAlert, config: SubscriptionConfig) -> list[SurgeRoute]:
+    """The subscriptions a surge goes to, in config order (module docstring for the rule)."""
+    routes: list[SurgeRoute] = []
+    for desk, subscription in config.subscriptions():
+        if not any(region_includes(region, alert) for region in subscription.regions):
+            continue
+        if not _signals_match(subscription, alert):
+            continue
+        channels = tuple(
+            Channel(kind=kind, target=target) for kind, target in subscription.channels.targets()
+        )
+        routes.append(
+            SurgeRoute(
+                desk_id=desk.id,
+                subscription_id=subscription.id,
+                channels=channels,
+                reason=f"surge in {alert.region.describe()} inside the subscription's regions",
+            )
+        )
+    return routes
