@@ -214,7 +214,8 @@ class QuietHours(_Strict):
     - an immediate alert whose severity is at least ``min_severity_override`` (default 5)
       is sent at once: a mass-casualty event wakes the desk;
     - any other immediate alert is **held**: delayed to the end of the quiet hours and
-      sent then, still as its own alert (it is not folded into a digest and not dropped);
+      sent then (several held for one channel go out as one "held by quiet hours" message;
+      never folded into a digest and never dropped);
     - a digest that falls due inside them is sent at their end instead.
     """
 

@@ -65,6 +65,8 @@ class WorkerSettings(BaseModel):
     delivery_attempts: int = Field(default=5, ge=1)
     retry_base_s: float = Field(default=0.5, ge=0)
     retry_max_s: float = Field(default=30.0, ge=0)
+    # How often the leader sends due digests and alerts held by quiet hours.
+    flush_interval_s: float = Field(default=30.0, gt=0)
     # How long one alert may keep waiting out 429s (Retry-After) before it counts as failed.
     rate_limit_max_s: float = Field(default=300.0, ge=0)
 

@@ -144,6 +144,12 @@ def create_app(settings: Settings, pipeline: Pipeline) -> faust.App:
             result = await off_loop(pipeline.deliver, alert)
             await publish_audit("delivery", alert.alert_id, result)
 
+    @app.timer(interval=worker.flush_interval_s, on_leader=True)  # type: ignore[untyped-decorator]
+    async def flush_held_and_digest_alerts() -> None:
+        # One worker (the leader) sends what quiet hours held and what digests collected.
+        for result in await off_loop(pipeline.flush_due):
+            await publish_audit("delivery", result.alert_id, result)
+
     @app.agent(dlq_topic, concurrency=1)
     async def record_dead_letters(stream: faust.StreamT[bytes]) -> None:
         async for value in stream:

@@ -11,20 +11,21 @@ from __future__ import annotations
 
 import time
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import UTC, datetime
 
 from alerts.delivery import Deliverer
 from alerts.notifiers import build_notifiers
 from alerts.routing import Router
-from alerts.subscriptions import SubscriptionConfig
 from audit.store import AuditStore
 from classifiers import Classifier, build_classifier
 from desks.silences import Silence
 from desks.store import DeskStore
+from digests.sender import DigestSender
+from digests.store import PendingStore
 from events.clustering import EventClusterer
 from events.store import SqlEventStore
-from flashpoint.errors import ConfigError, InvalidArticle
+from flashpoint.errors import InvalidArticle
 from flashpoint.records import (
     Alert,
     Article,
@@ -53,6 +54,8 @@ class Pipeline:
     store: AuditStore
     desks: DeskStore
     clusterer: EventClusterer
+    pending: PendingStore
+    digests: DigestSender
     max_text_chars: int
     clock: Callable[[], datetime] = utc_now
 
@@ -99,8 +102,12 @@ class Pipeline:
         update = self.clusterer.add(item)
         result = self.router.route(item, now)
         alerts = [alert.model_copy(update={"event": update}) for alert in result.alerts]
+        deferred = [
+            replace(held, alert=held.alert.model_copy(update={"event": update}))
+            for held in result.deferred
+        ]
         decisions = result.decisions
-        silence = self._silence_for(item, now) if alerts else None
+        silence = self._silence_for(item, now) if alerts or deferred else None
         if silence is not None:
             reason = (
                 f"silenced by silence {silence.id} until {silence.ends_at:%Y-%m-%d %H:%M} UTC"
@@ -112,10 +119,16 @@ class Pipeline:
                 else d
                 for d in decisions
             ]
-            alerts = []
+            alerts, deferred = [], []
         if decisions:
             self.store.record_routing(decisions)
+        # Held (quiet hours) and digest alerts wait in the database for `flush_due`.
+        self.pending.hold_all(deferred)
         return alerts, decisions
+
+    def flush_due(self) -> list[DeliveryResult]:
+        """Send the digests and held alerts whose time has come (called by a timer)."""
+        return self.digests.flush_due()
 
     def _silence_for(self, item: ClassifiedArticle, now: datetime) -> Silence | None:
         classification = item.classification
@@ -137,20 +150,17 @@ def build_pipeline(settings: Settings, classifier: Classifier | None = None) -> 
     desks = DeskStore(store.engine)
     desks.ensure_seeded(settings.subscriptions_path)
     config = desks.load_config()
-    _refuse_deferred_delivery(config)
     classifier = classifier or build_classifier(settings.classifier)
     events = SqlEventStore(store.engine)
     embedder = getattr(classifier, "embedder", None)
     clusterer = EventClusterer(
         events, settings.events, embed=embedder.embed if embedder is not None else None
     )
+    notifiers = build_notifiers(settings, threads=events)
     deliverer = Deliverer.from_settings(
-        build_notifiers(settings, threads=events),
-        store,
-        settings.worker,
-        sleep=time.sleep,
-        clock=utc_now,
+        notifiers, store, settings.worker, sleep=time.sleep, clock=utc_now
     )
+    pending = PendingStore(store.engine)
     return Pipeline(
         classifier=classifier,
         router=Router(config),
@@ -158,19 +168,7 @@ def build_pipeline(settings: Settings, classifier: Classifier | None = None) -> 
         store=store,
         desks=desks,
         clusterer=clusterer,
+        pending=pending,
+        digests=DigestSender(pending, notifiers, store, utc_now),
         max_text_chars=settings.worker.max_text_chars,
     )
-
-
-def _refuse_deferred_delivery(config: SubscriptionConfig) -> None:
-    """The worker cannot yet send held (quiet hours) or digest alerts: refuse, never drop.
-
-    `flashpoint routes test` and the desk commands already understand both; until the
-    worker delivers them, a subscription using them would silently lose alerts.
-    """
-    for _, subscription in config.subscriptions():
-        if subscription.mode == "digest" or subscription.quiet_hours is not None:
-            raise ConfigError(
-                f"subscription {subscription.id}: digest mode and quiet hours are not yet "
-                "delivered by the worker (issue 4); remove them to run the worker"
-            )

@@ -12,14 +12,20 @@ messages never contain secrets.
 Given an `EventThreads` store (`events.store`), Slack and email thread an event's alerts
 per channel: the first posts the event's message, later ones reply to it (`threads`).
 
+Every one of them is also a `DigestNotifier`: `send_digest(alerts, why=..., period=...)`
+sends one message listing several alerts of one subscription and channel (a digest, or
+what quiet hours held back; `digests.sender.DigestSender` calls it), with the same errors.
+
 `build_notifiers(settings, threads=...)` picks them from the settings (see its docstring).
 """
 
 from __future__ import annotations
 
 from collections import OrderedDict
+from collections.abc import Sequence
 from typing import TYPE_CHECKING, Protocol, TextIO
 
+from alerts.notifiers.render import DigestWhy, DigestWindow
 from alerts.notifiers.threads import EventThreads
 from flashpoint.errors import DeliveryError
 from flashpoint.records import Alert
@@ -38,6 +44,15 @@ class Notifier(Protocol):
         ...
 
 
+class DigestNotifier(Notifier, Protocol):
+    """A notifier that can also send several alerts of one channel as one message."""
+
+    def send_digest(self, alerts: Sequence[Alert], *, why: DigestWhy, period: DigestWindow) -> str:
+        """Deliver one message listing `alerts` (all for one channel), return its external
+        id; raise `DeliveryError` on failure (ValueError for an empty or mixed batch)."""
+        ...
+
+
 class _PrintOnce:
     """Echoes an alert to the console once per subscription, not once per channel target.
 
@@ -47,24 +62,35 @@ class _PrintOnce:
 
     kind = "console"
 
-    def __init__(self, console: Notifier, remember: int = 10_000) -> None:
+    def __init__(self, console: DigestNotifier, remember: int = 10_000) -> None:
         self._console = console
         self._remember = remember
-        self._seen: OrderedDict[tuple[str, str], str] = OrderedDict()
+        self._seen: OrderedDict[tuple[str, ...], str] = OrderedDict()
 
     def send(self, alert: Alert) -> str:
         key = (alert.alert_id, alert.subscription_id)
         if key not in self._seen:
             self._seen[key] = self._console.send(alert)
-            if len(self._seen) > self._remember:
-                self._seen.popitem(last=False)
+            self._forget_old()
         return self._seen[key]
+
+    def send_digest(self, alerts: Sequence[Alert], *, why: DigestWhy, period: DigestWindow) -> str:
+        subscriptions = {alert.subscription_id for alert in alerts}
+        key = ("digest", *sorted(subscriptions), *sorted({a.alert_id for a in alerts}))
+        if key not in self._seen:
+            self._seen[key] = self._console.send_digest(alerts, why=why, period=period)
+            self._forget_old()
+        return self._seen[key]
+
+    def _forget_old(self) -> None:
+        if len(self._seen) > self._remember:
+            self._seen.popitem(last=False)
 
 
 class _Echo:
     """A notifier that also prints each alert it delivered to the console."""
 
-    def __init__(self, primary: Notifier, console: Notifier) -> None:
+    def __init__(self, primary: DigestNotifier, console: DigestNotifier) -> None:
         self.kind = primary.kind
         self._primary = primary
         self._console = console
@@ -74,27 +100,39 @@ class _Echo:
         self._console.send(alert)
         return external_id
 
+    def send_digest(self, alerts: Sequence[Alert], *, why: DigestWhy, period: DigestWindow) -> str:
+        external_id = self._primary.send_digest(alerts, why=why, period=period)
+        self._console.send_digest(alerts, why=why, period=period)
+        return external_id
+
 
 class _NotConfigured:
     """Stands in for a service with no settings: prints the alert, records why it failed."""
 
-    def __init__(self, kind: str, missing: str, console: Notifier) -> None:
+    def __init__(self, kind: str, missing: str, console: DigestNotifier) -> None:
         self.kind = kind
         self._missing = missing
         self._console = console
 
     def send(self, alert: Alert) -> str:
         self._console.send(alert)
-        raise DeliveryError(
+        raise self._not_configured("the alert was")
+
+    def send_digest(self, alerts: Sequence[Alert], *, why: DigestWhy, period: DigestWindow) -> str:
+        self._console.send_digest(alerts, why=why, period=period)
+        raise self._not_configured("the digest was")
+
+    def _not_configured(self, what: str) -> DeliveryError:
+        return DeliveryError(
             f"{self.kind} is not configured ({self._missing} is not set); "
-            "the alert was printed to the console only",
+            f"{what} printed to the console only",
             retryable=False,
         )
 
 
 def build_notifiers(
     settings: Settings, *, stream: TextIO | None = None, threads: EventThreads | None = None
-) -> dict[str, Notifier]:
+) -> dict[str, DigestNotifier]:
     """The notifier for each channel kind, from the settings.
 
     - ``slack``: Slack when ``slack.token`` is set; ``email``: SMTP when ``smtp.host`` is set;
@@ -117,7 +155,7 @@ def build_notifiers(
     echo_console = _PrintOnce(console)
     # `slack.min_interval_s` when the settings have it (not every version does).
     min_interval_s = settings.slack.min_interval_s
-    services: dict[str, Notifier | str] = {
+    services: dict[str, DigestNotifier | str] = {
         "slack": (
             SlackNotifier(settings.slack, threads, min_interval_s=min_interval_s)
             if settings.slack_enabled
@@ -126,7 +164,7 @@ def build_notifiers(
         "email": EmailNotifier(settings.smtp, threads) if settings.email_enabled else "smtp.host",
     }
     echo = settings.console_alerts or not (settings.slack_enabled or settings.email_enabled)
-    notifiers: dict[str, Notifier] = {"console": console}
+    notifiers: dict[str, DigestNotifier] = {"console": console}
     for kind, service in services.items():
         if isinstance(service, str):
             if echo:
@@ -136,4 +174,4 @@ def build_notifiers(
     return notifiers
 
 
-__all__ = ["EventThreads", "Notifier", "build_notifiers"]
+__all__ = ["DigestNotifier", "EventThreads", "Notifier", "build_notifiers"]

@@ -3,18 +3,28 @@
 Article text is passed to rich as `Text` (never as markup), so ``[bold]`` or ``[link=...]``
 in an article prints literally. It never raises: a broken stream is logged, and the alert
 still counts as shown (the console is a convenience, not a delivery channel anyone relies on).
+
+`send_digest` prints the digest's title line, then each alert as `send` would.
 """
 
 from __future__ import annotations
 
 import logging
 import uuid
+from collections.abc import Sequence
 from typing import TextIO
 
 from rich.console import Console
 from rich.text import Text
 
-from alerts.notifiers.render import AlertView, severity_bar
+from alerts.notifiers.render import (
+    AlertView,
+    DigestWhy,
+    DigestWindow,
+    digest_intro,
+    digest_title,
+    severity_bar,
+)
 from flashpoint.records import Alert
 
 log = logging.getLogger(__name__)
@@ -66,4 +76,21 @@ class ConsoleNotifier:
             self._console.print(render_text(alert))
         except Exception:  # the console must never fail a delivery
             log.warning("could not print alert %s to the console", alert.alert_id, exc_info=True)
+        return external_id
+
+    def send_digest(self, alerts: Sequence[Alert], *, why: DigestWhy, period: DigestWindow) -> str:
+        external_id = f"console-{uuid.uuid4().hex[:16]}"
+        text = Text.assemble(
+            ("━━ ", "dim"),
+            (digest_title(len(alerts), why, period), "bold"),
+            "\n   ",
+            (digest_intro(alerts, why, period), "dim"),
+        )
+        for alert in alerts:
+            text.append("\n")
+            text.append_text(render_text(alert))
+        try:
+            self._console.print(text)
+        except Exception:  # the console must never fail a delivery
+            log.warning("could not print a digest of %d alerts", len(alerts), exc_info=True)
         return external_id

@@ -26,6 +26,14 @@ sender's domain and returned as the external id.
 Errors: a dropped connection, a timeout, a refused or reset connection and any 4xx reply
 are retryable; 5xx replies (and a server without STARTTLS, or a certificate that does not
 verify) are not. No message ever contains the password.
+
+Digests. `send_digest` sends one multipart message (``digest.txt``, and ``digest.html``
+with autoescaping) that lists several alerts of one subscription to one address: a
+digest, or what quiet hours held back. Its Subject is "Flashpoint digest: N alerts,
+<window>", flattened and cut like any other. Its Message-ID is derived from the address
+and the alerts' delivery keys, so sending the same digest again (a retry after a crash
+between sending and recording) carries the same id and mail systems can tell it is the
+same message. Digests are never threaded (a digest spans many events).
 """
 
 from __future__ import annotations
@@ -36,14 +44,25 @@ import logging
 import re
 import smtplib
 import ssl
-from datetime import UTC
+from collections.abc import Sequence
+from datetime import UTC, datetime
 from email.message import EmailMessage
 from email.policy import SMTP
 from email.utils import format_datetime, make_msgid, parseaddr
 
 import jinja2
 
-from alerts.notifiers.render import MAX_SEVERITY, AlertView, one_line, severity_bar
+from alerts.notifiers.render import (
+    MAX_SEVERITY,
+    AlertView,
+    DigestWhy,
+    DigestWindow,
+    digest_channel,
+    digest_intro,
+    digest_title,
+    one_line,
+    severity_bar,
+)
 from alerts.notifiers.threads import EventThreads, UpdateView
 from alerts.subscriptions import is_email_address
 from flashpoint.errors import ConfigError, DeliveryError
@@ -196,12 +215,68 @@ class EmailNotifier:
         digest = hashlib.sha256("\0".join((event_id, address, article_id)).encode()).hexdigest()
         return f"<flashpoint.{digest[:32]}@{self._domain}>"
 
+    def digest_message_id(self, address: str, delivery_keys: Sequence[str]) -> str:
+        """The Message-ID of the digest of these deliveries to `address` (derived: a
+        resend of the same digest carries the same id)."""
+        joined = "\0".join((address, *sorted(delivery_keys)))
+        digest = hashlib.sha256(joined.encode("utf-8")).hexdigest()
+        return f"<digest.{digest[:32]}@{self._domain}>"
+
+    def render_digest(
+        self, alerts: Sequence[Alert], *, why: DigestWhy, period: DigestWindow
+    ) -> EmailMessage:
+        """The complete digest message for `alerts` (all to one address)."""
+        channel = digest_channel(alerts, self.kind)
+        title = digest_title(len(alerts), why, period)
+        context = {
+            "title": title,
+            "intro": digest_intro(alerts, why, period),
+            "items": [
+                {"view": view, "gauge": severity_bar(view.severity)}
+                for view in (AlertView.of(alert) for alert in alerts)
+            ],
+        }
+        first = alerts[0]
+        message = EmailMessage(policy=SMTP)
+        message["From"] = self._settings.sender
+        message["To"] = channel.target
+        message["Subject"] = one_line(title, SUBJECT_CHARS)
+        message["Date"] = format_datetime(datetime.now(UTC))
+        message["Message-ID"] = self.digest_message_id(
+            channel.target, [alert.delivery_key for alert in alerts]
+        )
+        message["Auto-Submitted"] = "auto-generated"
+        message["X-Flashpoint-Desk"] = first.desk_id
+        message["X-Flashpoint-Digest"] = period.digest or "quiet-hours"
+        message.set_content(_TEMPLATES.get_template("digest.txt").render(context))
+        message.add_alternative(
+            _TEMPLATES.get_template("digest.html").render(context), subtype="html"
+        )
+        return message
+
+    def send_digest(self, alerts: Sequence[Alert], *, why: DigestWhy, period: DigestWindow) -> str:
+        """Send one message listing `alerts` (all to one address); return its Message-ID.
+
+        Raises `DeliveryError` like `send`, ValueError for an empty or mixed batch.
+        """
+        channel = digest_channel(alerts, self.kind)
+        if not is_email_address(channel.target):
+            raise DeliveryError(f"not an email address: {channel.target!r}", retryable=False)
+        message = self.render_digest(alerts, why=why, period=period)
+        self._send_message(message, channel.target)
+        return str(message["Message-ID"])
+
     def send(self, alert: Alert) -> str:
         if not is_email_address(alert.channel.target):
             # Alerts come over Kafka: never let a doctored target reach the To header.
             raise DeliveryError(f"not an email address: {alert.channel.target!r}", retryable=False)
         message = self.compose(alert)
-        where = f"smtp {self._host}:{self._settings.port} to {alert.channel.target}"
+        self._send_message(message, alert.channel.target)
+        return str(message["Message-ID"])
+
+    def _send_message(self, message: EmailMessage, address: str) -> None:
+        """Deliver `message`; every failure becomes a `DeliveryError` (see the module doc)."""
+        where = f"smtp {self._host}:{self._settings.port} to {address}"
         try:
             self._deliver(message)
         except smtplib.SMTPRecipientsRefused as exc:
@@ -228,7 +303,6 @@ class EmailNotifier:
             ) from None
         except OSError as exc:  # timeouts, refused or reset connections, TLS failures
             raise self._error(f"{where}: {type(exc).__name__}: {exc}", retryable=True) from None
-        return str(message["Message-ID"])
 
     def _deliver(self, message: EmailMessage) -> None:
         settings = self._settings

@@ -2,16 +2,28 @@
 
 Each notifier escapes these strings for its own medium (Slack mrkdwn, HTML, rich); the
 helpers here only pick, order, shorten and flatten. Article-derived text is untrusted.
+
+Digests (`DigestWindow`, `digest_title`, `digest_intro`): the words every notifier puts
+at the top of one message that lists several alerts of one subscription and channel, a
+digest or what quiet hours held back (`digests.sender` sends them).
 """
 
 from __future__ import annotations
 
 import re
 import unicodedata
+from collections.abc import Sequence
 from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
+from typing import Literal
 from urllib.parse import urlsplit
 
-from flashpoint.records import Alert
+from alerts.subscriptions import DigestPeriod
+from flashpoint.records import Alert, Channel
+
+# Why several alerts go out in one message: a digest subscription's period ended, or the
+# quiet hours that held them ended (`alerts.routing.DeferredAlert.why`).
+DigestWhy = Literal["quiet_hours", "digest"]
 
 MAX_SEVERITY = 5
 EVIDENCE_CHARS = 500
@@ -118,3 +130,104 @@ class AlertView:
         if self.injured is not None:
             parts.append(f"{self.injured} injured")
         return ", ".join(parts) or None
+
+
+_PERIOD_LENGTH: dict[str, timedelta] = {"hourly": timedelta(hours=1), "daily": timedelta(days=1)}
+
+
+def _minute(at: datetime) -> datetime:
+    return at.astimezone(UTC).replace(second=0, microsecond=0)
+
+
+@dataclass(frozen=True)
+class DigestWindow:
+    """The time a digest message covers: its alerts were routed from `start` to `end`.
+
+    Both aware UTC; `end` is when the message was due (the batch's ``send_at``). `digest`
+    is the subscription's period (None for alerts held by quiet hours). A batch too big for
+    one message goes out in `parts` messages; this one is number `part`.
+    """
+
+    start: datetime
+    end: datetime
+    digest: DigestPeriod | None = None
+    part: int = 1
+    parts: int = 1
+
+    @classmethod
+    def of(
+        cls,
+        alerts: Sequence[Alert],
+        *,
+        send_at: datetime,
+        digest: DigestPeriod | None = None,
+        part: int = 1,
+        parts: int = 1,
+    ) -> DigestWindow:
+        """The window of `alerts`, due at `send_at`.
+
+        A digest whose alerts all fall in the period before `send_at` covers that whole
+        period (12:00-13:00 for an hourly digest due at 13:00). Otherwise (alerts held by
+        quiet hours, or a digest that quiet hours pushed later) it runs from the minute of
+        the earliest alert: a window never claims time it does not cover.
+        """
+        end = send_at.astimezone(UTC)
+        earliest = min((_aware(alert.created_at) for alert in alerts), default=end)
+        start = _minute(min(earliest, end))
+        if digest is not None:
+            whole = end - _PERIOD_LENGTH[digest]
+            if earliest >= whole:
+                start = whole
+        return cls(start=start, end=end, digest=digest, part=part, parts=parts)
+
+    @property
+    def text(self) -> str:
+        """'2026-03-01 12:00-13:00 UTC', or '2026-03-01 22:00 to 2026-03-02 06:00 UTC'.
+
+        Plain ASCII, so that an email Subject needs no encoded words.
+        """
+        start, end = self.start.astimezone(UTC), self.end.astimezone(UTC)
+        if start.date() == end.date():
+            return f"{start:%Y-%m-%d %H:%M}-{end:%H:%M} UTC"
+        return f"{start:%Y-%m-%d %H:%M} to {end:%Y-%m-%d %H:%M} UTC"
+
+
+def _aware(at: datetime) -> datetime:
+    return at.replace(tzinfo=UTC) if at.tzinfo is None else at.astimezone(UTC)
+
+
+def digest_title(count: int, why: DigestWhy, period: DigestWindow) -> str:
+    """'Flashpoint digest: 3 alerts, 2026-03-01 12:00-13:00 UTC' (plain text, one line)."""
+    noun = "alert" if count == 1 else "alerts"
+    if why == "digest":
+        title = f"Flashpoint digest: {count} {noun}, {period.text}"
+    else:
+        title = f"Flashpoint: {count} {noun} held by quiet hours, {period.text}"
+    if period.parts > 1:
+        title += f" (part {period.part} of {period.parts})"
+    return title
+
+
+def digest_intro(alerts: Sequence[Alert], why: DigestWhy, period: DigestWindow) -> str:
+    """One plain line under the title: what kind of message, for which desk."""
+    first = alerts[0] if alerts else None
+    if why == "digest":
+        kind = f"{period.digest.capitalize()} digest" if period.digest else "Digest"
+    else:
+        kind = "Alerts held during quiet hours, sent as they ended"
+    if first is None:
+        return kind
+    return f"{kind} for desk {first.desk_id} (subscription {first.subscription_id})"
+
+
+def digest_channel(alerts: Sequence[Alert], kind: str) -> Channel:
+    """The one channel of `kind` that every alert of a digest is for (else ValueError)."""
+    if not alerts:
+        raise ValueError("a digest needs at least one alert")
+    channels = {alert.channel for alert in alerts}
+    if len(channels) != 1:
+        raise ValueError(f"a digest goes to one channel, got {sorted(map(str, channels))}")
+    [channel] = channels
+    if channel.kind != kind:
+        raise ValueError(f"a {kind} notifier cannot send to {channel}")
+    return channel

@@ -44,6 +44,14 @@ Slack's Retry-After), which the delivery stage waits out without spending the al
 tries; HTTP 5xx, Slack's transient errors, timeouts and connection failures are retryable;
 any other ``ok: false`` (``channel_not_found``, ``invalid_auth``, ``not_in_channel``...) is
 not. No message ever contains the token.
+
+Digests. `send_digest` posts one message that lists several alerts of one subscription and
+channel (a digest, or what quiet hours held back): a header with the count and the
+window, then one section per alert with its severity, headline, signals, places, casualty
+figures and source link, escaped like a single alert's card. It is never threaded (a
+digest spans many events) and waits on the same rate limiter. Slack takes at most 50
+blocks a message, so one digest lists at most `DIGEST_MAX_ALERTS` alerts (the digest
+sender splits a bigger batch into parts).
 """
 
 from __future__ import annotations
@@ -51,7 +59,7 @@ from __future__ import annotations
 import http.client
 import logging
 import math
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -59,16 +67,30 @@ from slack_sdk import WebClient
 from slack_sdk.errors import SlackApiError
 from slack_sdk.web import SlackResponse
 
-from alerts.notifiers.render import MAX_SEVERITY, AlertView, safe_url, severity_bar
+from alerts.notifiers.render import (
+    MAX_SEVERITY,
+    AlertView,
+    DigestWhy,
+    DigestWindow,
+    digest_channel,
+    digest_intro,
+    digest_title,
+    one_line,
+    safe_url,
+    severity_bar,
+)
 from alerts.notifiers.threads import EventThreads, UpdateView
 from alerts.ratelimit import ChannelRateLimiter, RateLimited
 from flashpoint.errors import ConfigError, DeliveryError
-from flashpoint.records import Alert, EventUpdate
+from flashpoint.records import Alert, Channel, EventUpdate
 from flashpoint.settings import SlackSettings
 
 log = logging.getLogger(__name__)
 
 HEADER_CHARS = 150  # Slack's limit for a header block's text
+SECTION_CHARS = 3000  # Slack's limit for a section block's text
+# Slack's limit is 50 blocks a message; a digest uses two besides one per alert.
+DIGEST_MAX_ALERTS = 45
 _TRANSIENT_ERRORS = frozenset(
     {"ratelimited", "internal_error", "fatal_error", "service_unavailable", "request_timeout"}
 )
@@ -205,6 +227,48 @@ def render_reply(alert: Alert) -> str:
     return "\n".join(lines)
 
 
+def _digest_entry(view: AlertView, *, places_chars: int, linked: bool) -> str:
+    places = one_line("; ".join(view.places), places_chars) or "unknown"
+    source = _link(view.url, view.source) if linked else escape(view.source)
+    lines = [
+        f"*{view.severity_label}* {severity_bar(view.severity)}  *{escape(view.headline)}*",
+        f"Signals: {escape(view.signals_text)}",
+        f"Places: {escape(places)}",
+    ]
+    if view.casualties_text:
+        lines.append(f"Casualties: {escape(view.casualties_text)}")
+    lines.append(f"Source: {source} · {escape(view.alert_id)}")
+    return "\n".join(lines)
+
+
+def render_digest_entry(alert: Alert) -> str:
+    """The mrkdwn of one alert in a digest, within a section block's limit.
+
+    Long text first loses the source link (a URL may be 2,000 characters), then place
+    names; the last resort cuts the end (no '<' is left to cut into by then).
+    """
+    view = AlertView.of(alert)
+    entry = ""
+    for places_chars, linked in ((600, True), (600, False), (200, False)):
+        entry = _digest_entry(view, places_chars=places_chars, linked=linked)
+        if len(entry) <= SECTION_CHARS:
+            return entry
+    return entry[: SECTION_CHARS - 1] + "…"
+
+
+def render_digest(
+    alerts: Sequence[Alert], *, why: DigestWhy, period: DigestWindow
+) -> tuple[str, list[dict[str, Any]]]:
+    """The fallback text and the Block Kit blocks of one digest message."""
+    title = digest_title(len(alerts), why, period)
+    blocks: list[dict[str, Any]] = [
+        {"type": "header", "text": {"type": "plain_text", "text": _header(title)}},
+        {"type": "context", "elements": [_mrkdwn(escape(digest_intro(alerts, why, period)))]},
+    ]
+    blocks += [{"type": "section", "text": _mrkdwn(render_digest_entry(alert))} for alert in alerts]
+    return escape(title), blocks
+
+
 @dataclass(frozen=True)
 class _Posted:
     channel_id: str
@@ -255,6 +319,17 @@ class SlackNotifier:
             text, blocks = render_message(alert)
             return self._post(alert, text, blocks).ts
         return self._send_threaded(alert, alert.event, self._threads)
+
+    def send_digest(self, alerts: Sequence[Alert], *, why: DigestWhy, period: DigestWindow) -> str:
+        """Post one message listing `alerts` (one channel, at most `DIGEST_MAX_ALERTS`);
+        return its ts. Raises `DeliveryError` like `send`, ValueError for a bad batch."""
+        channel = digest_channel(alerts, self.kind)
+        if len(alerts) > DIGEST_MAX_ALERTS:
+            raise ValueError(
+                f"a Slack digest lists at most {DIGEST_MAX_ALERTS} alerts, got {len(alerts)}"
+            )
+        text, blocks = render_digest(alerts, why=why, period=period)
+        return self._post_to(channel, text, blocks).ts
 
     # -- threads -----------------------------------------------------------------------
 
@@ -320,8 +395,18 @@ class SlackNotifier:
         *,
         thread_ts: str | None = None,
     ) -> _Posted:
-        channel = alert.channel.target
-        self.rate_limiter.wait(str(alert.channel))
+        return self._post_to(alert.channel, text, blocks, thread_ts=thread_ts)
+
+    def _post_to(
+        self,
+        to: Channel,
+        text: str,
+        blocks: list[dict[str, Any]] | None,
+        *,
+        thread_ts: str | None = None,
+    ) -> _Posted:
+        channel = to.target
+        self.rate_limiter.wait(str(to))
         response = self._call(
             "chat.postMessage",
             channel,

@@ -12,6 +12,7 @@ from alembic import context
 from sqlalchemy import Connection, create_engine, pool
 
 import desks.models  # noqa: F401  (registers the desks tables on Base)
+import digests.models  # noqa: F401  (registers the pending_alerts table on Base)
 import events.models  # noqa: F401  (registers the events tables on Base)
 from audit.models import Base
 

@@ -1,9 +1,11 @@
-"""Issue 4 through the real broker: silences, and reports of one incident as one event."""
+"""Issue 4 through the real broker: silences, events and threads, quiet hours."""
 
 from __future__ import annotations
 
 from datetime import UTC, datetime, timedelta
 
+from alerts.subscriptions import parse_subscription
+from audit.store import AuditStore
 from audit.views import ArticleHistory
 from desks.store import DeskStore
 from events.store import SqlEventStore
@@ -11,6 +13,12 @@ from tests.e2e.conftest import KADUGLI, Stack
 from tests.support.worker import wait_for
 
 WORKER_TIMEOUT = 90.0
+
+
+def decided(store: AuditStore, article_id: str) -> ArticleHistory | None:
+    """The article's history once its routing decisions are recorded."""
+    history = store.get_article(article_id)
+    return history if history is not None and history.decisions else None
 
 
 def test_a_silence_suppresses_the_alert_and_the_audit_says_why(stack: Stack) -> None:
@@ -25,12 +33,8 @@ def test_a_silence_suppresses_the_alert_and_the_audit_says_why(stack: Stack) -> 
     stack.worker.start()
     stack.publish_article("kadugli-silenced", KADUGLI, title="Kadugli under fire")
 
-    def decided() -> ArticleHistory | None:
-        history = store.get_article("kadugli-silenced")
-        return history if history is not None and history.decisions else None
-
     history = wait_for(
-        decided,
+        lambda: decided(store, "kadugli-silenced"),
         timeout=WORKER_TIMEOUT,
         worker=stack.worker,
         what="the routing decisions",
@@ -96,3 +100,45 @@ def test_two_reports_of_one_incident_become_one_event(stack: Stack) -> None:
         "kadugli-wire-a",
         "kadugli-wire-b",
     }
+
+
+def test_an_alert_held_by_quiet_hours_is_sent_when_they_end(stack: Stack) -> None:
+    store = stack.store()
+    desks = DeskStore(store.engine)
+    # Quiet hours from two minutes ago until the next minute boundary after the next one:
+    # the alert must wait, then go out when they end (the leader flushes every second).
+    now = datetime.now(UTC)
+    start = (now - timedelta(minutes=2)).strftime("%H:%M")
+    end_at = (now + timedelta(minutes=1)).replace(second=0, microsecond=0) + timedelta(minutes=1)
+    desks.add_desk("night", "Night desk")
+    desks.add_subscription(
+        "night",
+        parse_subscription(
+            {
+                "id": "night-sd",
+                "regions": [{"country": "SD"}],
+                "channels": {"slack": ["#night-desk"]},
+                "quiet_hours": {"start": start, "end": end_at.strftime("%H:%M"), "timezone": "UTC"},
+            },
+            "test",
+        ),
+    )
+    stack.worker.start(FLASHPOINT_WORKER__FLUSH_INTERVAL_S="1")
+    stack.publish_article("kadugli-at-night", KADUGLI, title="Kadugli at night")
+    history = wait_for(
+        lambda: store.get_article("kadugli-at-night"),
+        timeout=WORKER_TIMEOUT,
+        worker=stack.worker,
+        what="the routing decision",
+    )
+    wait_for(
+        lambda: history.decisions or store.get_article("kadugli-at-night").decisions,  # type: ignore[union-attr]
+        timeout=WORKER_TIMEOUT,
+        worker=stack.worker,
+        what="the decision",
+    )
+    assert stack.slack.messages == []  # held, not sent
+    assert datetime.now(UTC) < end_at
+    [message] = stack.slack.wait_for_messages(1, timeout=(end_at - datetime.now(UTC)).seconds + 60)
+    assert message.channel == "#night-desk"
+    assert datetime.now(UTC) >= end_at
