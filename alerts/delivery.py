@@ -180,17 +180,39 @@ class Deliverer:
         external_id: str | None = None,
         error: str | None = None,
     ) -> DeliveryResult:
-        result = DeliveryResult(
-            delivery_key=alert.delivery_key,
-            alert_id=alert.alert_id,
-            desk_id=alert.desk_id,
-            subscription_id=alert.subscription_id,
-            channel=str(alert.channel),
-            status=status,
+        return record_outcome(
+            self._ledger,
+            alert,
+            status,
             attempts=attempts,
+            at=self._clock(),
             external_id=external_id,
             error=error,
-            at=self._clock(),
         )
-        self._ledger.record_delivery(result)
-        return result
+
+
+def record_outcome(
+    ledger: DeliveryLedger,
+    alert: Alert,
+    status: DeliveryStatus,
+    *,
+    attempts: int,
+    at: datetime,
+    external_id: str | None = None,
+    error: str | None = None,
+) -> DeliveryResult:
+    """Record one alert's delivery outcome in the ledger (the audit store) and return it."""
+    result = DeliveryResult(
+        delivery_key=alert.delivery_key,
+        alert_id=alert.alert_id,
+        desk_id=alert.desk_id,
+        subscription_id=alert.subscription_id,
+        channel=str(alert.channel),
+        status=status,
+        attempts=attempts,
+        external_id=external_id,
+        error=error,
+        at=at,
+    )
+    ledger.record_delivery(result)
+    return result

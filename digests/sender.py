@@ -44,7 +44,7 @@ import threading
 from collections.abc import Callable, Mapping, Sequence
 from datetime import UTC, datetime
 
-from alerts.delivery import DeliveryLedger
+from alerts.delivery import DeliveryLedger, record_outcome
 from alerts.notifiers import DigestNotifier
 from alerts.notifiers.render import DigestWindow
 from digests.store import Batch, PendingStore
@@ -174,17 +174,12 @@ class DigestSender:
         external_id: str | None = None,
         error: str | None = None,
     ) -> DeliveryResult:
-        result = DeliveryResult(
-            delivery_key=alert.delivery_key,
-            alert_id=alert.alert_id,
-            desk_id=alert.desk_id,
-            subscription_id=alert.subscription_id,
-            channel=str(alert.channel),
-            status=status,
+        return record_outcome(
+            self._ledger,
+            alert,
+            status,
             attempts=attempts,
+            at=self._clock(),
             external_id=external_id,
             error=error,
-            at=self._clock(),
         )
-        self._ledger.record_delivery(result)
-        return result
