@@ -40,6 +40,10 @@ from alerts.ratelimit import RateLimited
 from flashpoint.errors import DeliveryError
 from flashpoint.records import Alert, DeliveryResult, DeliveryStatus
 from flashpoint.settings import WorkerSettings
+from surge.models import SurgeNotice
+
+# What the deliverer sends: an article's alert, or a region's surge, to one channel.
+Deliverable = Alert | SurgeNotice
 
 log = logging.getLogger(__name__)
 
@@ -114,7 +118,7 @@ class Deliverer:
         """Seconds to wait after failed try number `attempt` (1-based), before Retry-After."""
         return float(min(self._max, self._base * 2 ** (attempt - 1)))
 
-    def deliver(self, alert: Alert) -> DeliveryResult:
+    def deliver(self, alert: Deliverable) -> DeliveryResult:
         key = alert.delivery_key
         if self._ledger.already_sent(key):
             log.info("delivery %s already sent; not sending again", key)
@@ -128,7 +132,7 @@ class Deliverer:
         while True:
             tries += 1
             try:
-                external_id = notifier.send(alert)
+                external_id = _send(notifier, alert)
             except RateLimited as exc:
                 limited += 1
                 wait = exc.retry_after if exc.retry_after is not None else self.backoff(limited)
@@ -173,7 +177,7 @@ class Deliverer:
 
     def _record(
         self,
-        alert: Alert,
+        alert: Deliverable,
         status: DeliveryStatus,
         *,
         attempts: int,
@@ -191,9 +195,15 @@ class Deliverer:
         )
 
 
+def _send(notifier: Notifier, item: Deliverable) -> str:
+    if isinstance(item, SurgeNotice):
+        return notifier.send_surge(item)
+    return notifier.send(item)
+
+
 def record_outcome(
     ledger: DeliveryLedger,
-    alert: Alert,
+    alert: Deliverable,
     status: DeliveryStatus,
     *,
     attempts: int,

@@ -615,6 +615,23 @@ class AuditStore:
             )
         return facts
 
+    def article_titles(
+        self, article_ids: Sequence[str]
+    ) -> dict[str, tuple[str | None, str | None, str | None]]:
+        """(title, url, source) of each recorded article among `article_ids` (latest record)."""
+        found: dict[str, tuple[str | None, str | None, str | None]] = {}
+        if not article_ids:
+            return found
+        with self._sessions() as session:
+            rows = session.execute(
+                select(ArticleRow.article_id, ArticleRow.title, ArticleRow.url, ArticleRow.source)
+                .where(ArticleRow.article_id.in_(list(article_ids)))
+                .order_by(ArticleRow.classified_at, ArticleRow.id)
+            )
+            for article_id, title, url, source in rows:
+                found[article_id] = (title, url, source)
+        return found
+
     def get_article(self, article_id: str) -> ArticleHistory | None:
         """Everything recorded about one article, or None if nothing is."""
         with self._sessions() as session:

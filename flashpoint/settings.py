@@ -17,6 +17,7 @@ from pydantic_settings import BaseSettings, SettingsConfigDict
 
 from events.config import EventSettings
 from flashpoint.errors import ConfigError
+from surge.config import SurgeSettings
 
 REPO_ROOT = Path(__file__).resolve().parent.parent
 ENV_PREFIX = "FLASHPOINT_"
@@ -30,6 +31,9 @@ class TopicSettings(BaseModel):
     classified: str = "articles.classified"
     outbound: str = "alerts.outbound"
     audit: str = "alerts.audit"
+    # Escalation reports keyed by region, for the surge stage's windowed tables.
+    by_region: str = "articles.by_region"
+    surges: str = "alerts.surges"
     partitions: int = Field(default=3, ge=1, le=256)
     dlq_partitions: int = Field(default=1, ge=1, le=256)
 
@@ -41,6 +45,8 @@ class TopicSettings(BaseModel):
             self.classified: self.partitions,
             self.outbound: self.partitions,
             self.audit: self.partitions,
+            self.by_region: self.partitions,
+            self.surges: self.partitions,
         }
 
 
@@ -69,6 +75,11 @@ class WorkerSettings(BaseModel):
     flush_interval_s: float = Field(default=30.0, gt=0)
     # How long one alert may keep waiting out 429s (Retry-After) before it counts as failed.
     rate_limit_max_s: float = Field(default=300.0, ge=0)
+    # How long the group waits for a worker that stopped heartbeating (a crash) before it
+    # hands that worker's partitions to the others: the pause a crash costs. Faust's
+    # default is 60 s; heartbeats come from the consumer thread every 3 s, so blocking
+    # work (the model) never makes a live worker look dead.
+    session_timeout_s: float = Field(default=30.0, ge=10, le=300)
 
 
 class SlackSettings(BaseModel):
@@ -123,6 +134,7 @@ class Settings(BaseSettings):
     smtp: SmtpSettings = SmtpSettings()
     classifier: ClassifierSettings = ClassifierSettings()
     events: EventSettings = EventSettings()
+    surge: SurgeSettings = SurgeSettings()
     database_url: str = f"sqlite:///{REPO_ROOT / '.flashpoint' / 'audit.db'}"
     subscriptions_path: Path = REPO_ROOT / "config" / "subscriptions.yaml"
     # Print every alert to the terminal as well (always on when no Slack/SMTP is set).

@@ -1,9 +1,11 @@
 """The faust-streaming worker: topics, and agents that only wire pipeline stages to them.
 
     articles.raw ──decode/classify──► articles.classified ──route──► alerts.outbound ──deliver
-         │ bad input                                                                    │
-         ▼                                                                              ▼
-    articles.dlq ──record──► audit DB                                   alerts.audit (change feed)
+         │ bad input                                 │                                  │
+         ▼                                           │ escalation, keyed by region      ▼
+    articles.dlq ──record──► audit DB                ▼                    alerts.audit (change feed)
+                                  articles.by_region ──count (windowed tables)──► alerts.surges
+                                                                                ──route+deliver
 
 Faust acks a message whose agent raised and never sees it again, so each agent
 catches domain errors per event (bad input → DLQ; delivery failures are
@@ -28,6 +30,9 @@ from pydantic import BaseModel, ValidationError
 from flashpoint.records import Alert, Article, ClassifiedArticle, DeadLetter
 from flashpoint.settings import Settings
 from streams.pipeline import Pipeline
+from surge.detector import SurgeDetector, utc_now
+from surge.faust_table import create_surge_tables
+from surge.models import SurgeAlert
 
 log = logging.getLogger("flashpoint.worker")
 
@@ -43,8 +48,13 @@ class AuditEvent(BaseModel):
     record: dict[str, Any]
 
 
-def create_app(settings: Settings, pipeline: Pipeline) -> faust.App:
-    """A Faust app with the pipeline's agents wired to the configured topics."""
+def create_app(
+    settings: Settings, pipeline: Pipeline, *, surge_clock: Callable[[], datetime] = utc_now
+) -> faust.App:
+    """A Faust app with the pipeline's agents wired to the configured topics.
+
+    `surge_clock` is "now" for the surge stage (tests inject one).
+    """
     worker = settings.worker
     app = faust.App(
         worker.app_id,
@@ -52,6 +62,7 @@ def create_app(settings: Settings, pipeline: Pipeline) -> faust.App:
         processing_guarantee="at_least_once",
         broker_commit_interval=worker.commit_interval_s,
         broker_commit_every=10_000,
+        broker_session_timeout=worker.session_timeout_s,
         consumer_auto_offset_reset="earliest",
         producer_acks=-1,
         producer_max_request_size=8 * 1024 * 1024,
@@ -79,6 +90,15 @@ def create_app(settings: Settings, pipeline: Pipeline) -> faust.App:
     classified_topic = topic(names.classified, names.partitions)
     outbound_topic = topic(names.outbound, names.partitions)
     audit_topic = topic(names.audit, names.partitions)
+    by_region_topic = topic(names.by_region, names.partitions)
+    surges_topic = topic(names.surges, names.partitions)
+    # The surge counts live in Faust tables (changelog backed), partitioned like
+    # `by_region_topic`, which is keyed by region: each region's counts on one worker.
+    surge_detector = SurgeDetector(
+        settings.surge,
+        surge_clock,
+        store=create_surge_tables(app, settings.surge, names.partitions),
+    )
 
     async def off_loop(function: Callable[..., T], *args: Any) -> T:
         return await asyncio.get_running_loop().run_in_executor(None, function, *args)
@@ -127,15 +147,53 @@ def create_app(settings: Settings, pipeline: Pipeline) -> faust.App:
 
     @app.agent(classified_topic, concurrency=1)
     async def route_alerts(stream: faust.StreamT[bytes]) -> None:
+        # Batched like classification: the event stage embeds a batch in one model call.
+        batches = cast(faust.Stream[bytes], stream).take_events(
+            worker.batch_size, within=worker.batch_within_s
+        )
+        async for events in batches:
+            items = [ClassifiedArticle.model_validate_json(event.value) for event in events]
+            routed = await off_loop(pipeline.route_many, items)
+            for item, (alerts, decisions) in zip(items, routed, strict=True):
+                for decision in decisions:
+                    await publish_audit("routing", decision.alert_id, decision)
+                for alert in alerts:
+                    # Keyed by event: one partition per event keeps its reports in order,
+                    # so the first report posts the Slack parent and later ones reply.
+                    key = alert.event.event.event_id if alert.event else alert.alert_id
+                    await outbound_topic.send(
+                        key=key.encode(), value=alert.model_dump_json().encode()
+                    )
+                # Escalation reports also count towards their regions' surges.
+                for region in pipeline.surge_regions(item):
+                    await by_region_topic.send(
+                        key=region.key.encode(), value=item.model_dump_json().encode()
+                    )
+
+    @app.agent(by_region_topic, concurrency=1)
+    async def count_surges(stream: faust.StreamT[bytes]) -> None:
+        # Inline, not in the executor: Faust writes a table change to the changelog
+        # partition of the current event, which an executor thread does not see.
+        async for event in stream.events():
+            item = ClassifiedArticle.model_validate_json(event.value)
+            region_key = bytes(event.key).decode()
+            for surge in surge_detector.observe(item, region_key=region_key):
+                log.warning("surge %s: %s", surge.surge_id, surge.headline)
+                await surges_topic.send(
+                    key=surge.region_key.encode(), value=surge.model_dump_json().encode()
+                )
+
+    @app.agent(surges_topic, concurrency=1)
+    async def deliver_surges(stream: faust.StreamT[bytes]) -> None:
+        # Surges are rare (one per region and window): routed and sent here, in order.
         async for value in stream:
-            item = ClassifiedArticle.model_validate_json(value)
-            alerts, decisions = await off_loop(pipeline.route, item)
+            surge = SurgeAlert.model_validate_json(value)
+            notices, decisions = await off_loop(pipeline.route_surge, surge)
             for decision in decisions:
                 await publish_audit("routing", decision.alert_id, decision)
-            for alert in alerts:
-                await outbound_topic.send(
-                    key=alert.alert_id.encode(), value=alert.model_dump_json().encode()
-                )
+            for notice in notices:
+                result = await off_loop(pipeline.deliver, notice)
+                await publish_audit("delivery", notice.alert_id, result)
 
     @app.agent(outbound_topic, concurrency=1)
     async def deliver_alerts(stream: faust.StreamT[bytes]) -> None:

@@ -17,6 +17,7 @@ from datetime import UTC, datetime
 from alerts.delivery import Deliverer
 from alerts.notifiers import build_notifiers
 from alerts.routing import Router
+from alerts.subscriptions import SubscriptionConfig
 from audit.store import AuditStore
 from classifiers import Classifier, build_classifier
 from desks.silences import Silence
@@ -32,10 +33,15 @@ from flashpoint.records import (
     ClassifiedArticle,
     DeadLetter,
     DeliveryResult,
+    EventUpdate,
     RoutingDecision,
 )
 from flashpoint.settings import Settings
 from ingest.decode import decode_article
+from surge.config import SurgeSettings
+from surge.detector import regions_of
+from surge.models import Region, SurgeAlert, SurgeNotice, SurgeSample
+from surge.routing import surge_decisions
 
 PAYLOAD_PREVIEW_BYTES = 2_000
 
@@ -49,6 +55,7 @@ class Pipeline:
     """decode → classify → route → deliver, each step recording to the audit store."""
 
     classifier: Classifier
+    subscriptions: SubscriptionConfig
     router: Router
     deliverer: Deliverer
     store: AuditStore
@@ -57,7 +64,25 @@ class Pipeline:
     pending: PendingStore
     digests: DigestSender
     max_text_chars: int
+    surge: SurgeSettings
     clock: Callable[[], datetime] = utc_now
+    # The desks database's revision the router was built from (`refresh_subscriptions`).
+    subscriptions_revision: str = ""
+
+    def refresh_subscriptions(self) -> bool:
+        """Rebuild the router if desks or subscriptions changed in the database since it
+        was built (`flashpoint desks|subscriptions …` while the worker runs); True if so.
+
+        Called before each batch is routed and before each surge, so a change takes
+        effect within one batch, without a restart.
+        """
+        revision = self.desks.config_revision()
+        if revision == self.subscriptions_revision:
+            return False
+        config = self.desks.load_config()
+        self.subscriptions, self.router = config, Router(config)
+        self.subscriptions_revision = revision
+        return True
 
     def decode(
         self, raw: bytes | None, *, topic: str, partition: int, offset: int, key: bytes | None
@@ -92,14 +117,28 @@ class Pipeline:
         return items
 
     def route(self, item: ClassifiedArticle) -> tuple[list[Alert], list[RoutingDecision]]:
-        """The alerts this article raises, with every desk's decision recorded.
+        """The alerts one article raises, with every desk's decision recorded."""
+        return self.route_many([item])[0]
 
-        The article first joins its event (`events`), so each alert carries the incident
-        and what this report changed. An active silence covering all the article's places
-        and signals turns every match into a suppression that names the silence.
+    def route_many(
+        self, items: Sequence[ClassifiedArticle]
+    ) -> list[tuple[list[Alert], list[RoutingDecision]]]:
+        """For each article, in order: the alerts it raises, with every decision recorded.
+
+        The articles first join their events (`events`), in one model call for the batch
+        (the event stage embeds each report's title and lead), so each alert carries the
+        incident and what this report changed. An active silence covering all an
+        article's places and signals turns every match into a suppression that names
+        the silence.
         """
+        self.refresh_subscriptions()
+        updates = self.clusterer.add_many(items)
+        return [self._route_one(item, update) for item, update in zip(items, updates, strict=True)]
+
+    def _route_one(
+        self, item: ClassifiedArticle, update: EventUpdate | None
+    ) -> tuple[list[Alert], list[RoutingDecision]]:
         now = self.clock()
-        update = self.clusterer.add(item)
         result = self.router.route(item, now)
         alerts = [alert.model_copy(update={"event": update}) for alert in result.alerts]
         deferred = [
@@ -126,6 +165,54 @@ class Pipeline:
         self.pending.hold_all(deferred)
         return alerts, decisions
 
+    def surge_regions(self, item: ClassifiedArticle) -> list[Region]:
+        """The regions whose surge counts this article joins (none without escalation)."""
+        return regions_of(item, self.surge)
+
+    def route_surge(self, surge: SurgeAlert) -> tuple[list[SurgeNotice], list[RoutingDecision]]:
+        """The notices one surge raises, one per subscription and channel, and every
+        subscription's decision (recorded here); a silence covering the region and all its
+        signals suppresses them, as it does an article's alerts."""
+        self.refresh_subscriptions()
+        now = self.clock()
+        routes, decisions = surge_decisions(surge, self.subscriptions, now)
+        signals = [item.signal for item in surge.top_signals]
+        silence = (
+            self.desks.silence_for_places([(surge.country, surge.admin1)], signals, now)
+            if routes
+            else None
+        )
+        if silence is not None:
+            reason = f"silenced by silence {silence.id} until {silence.ends_at:%Y-%m-%d %H:%M} UTC"
+            decisions = [
+                d.model_copy(update={"outcome": "suppressed", "reason": reason, "channels": []})
+                if d.outcome == "matched"
+                else d
+                for d in decisions
+            ]
+            routes = []
+        self.store.record_routing(decisions)
+        known = self.store.article_titles(surge.article_ids)
+        samples = [
+            SurgeSample(article_id=article_id, title=title, url=url, source=source)
+            for article_id in surge.article_ids
+            for title, url, source in [known.get(article_id, (None, None, None))]
+        ]
+        notices = [
+            SurgeNotice(
+                alert_id=surge.surge_id,
+                desk_id=route.desk_id,
+                subscription_id=route.subscription_id,
+                channel=channel,
+                surge=surge,
+                samples=samples,
+                created_at=now,
+            )
+            for route in routes
+            for channel in route.channels
+        ]
+        return notices, decisions
+
     def flush_due(self) -> list[DeliveryResult]:
         """Send the digests and held alerts whose time has come (called by a timer)."""
         return self.digests.flush_due()
@@ -135,7 +222,7 @@ class Pipeline:
         places = [(location.country, location.admin1) for location in classification.locations]
         return self.desks.silence_for_places(places, sorted(classification.signal_types()), now)
 
-    def deliver(self, alert: Alert) -> DeliveryResult:
+    def deliver(self, alert: Alert | SurgeNotice) -> DeliveryResult:
         """Send once per delivery key; the deliverer records sent, failed or duplicate."""
         return self.deliverer.deliver(alert)
 
@@ -149,6 +236,7 @@ def build_pipeline(settings: Settings, classifier: Classifier | None = None) -> 
     store = AuditStore.open(settings.database_url)
     desks = DeskStore(store.engine)
     desks.ensure_seeded(settings.subscriptions_path)
+    revision = desks.config_revision()
     config = desks.load_config()
     classifier = classifier or build_classifier(settings.classifier)
     events = SqlEventStore(store.engine)
@@ -163,6 +251,7 @@ def build_pipeline(settings: Settings, classifier: Classifier | None = None) -> 
     pending = PendingStore(store.engine)
     return Pipeline(
         classifier=classifier,
+        subscriptions=config,
         router=Router(config),
         deliverer=deliverer,
         store=store,
@@ -171,4 +260,6 @@ def build_pipeline(settings: Settings, classifier: Classifier | None = None) -> 
         pending=pending,
         digests=DigestSender(pending, notifiers, store, utc_now),
         max_text_chars=settings.worker.max_text_chars,
+        surge=settings.surge,
+        subscriptions_revision=revision,
     )

@@ -1,8 +1,10 @@
 """Surge alerts: a region reporting far more escalation signals than its recent usual.
 
 `surge.detector.SurgeDetector` is the stage (rule in `surge.config.SurgeSettings`), its
-state lives in a `surge.store.BucketStore` (in memory today; a Faust-table store is the
-next step, see `surge.detector`), and `surge.routing.route_surge` picks the desks that hear of it.
+state lives in a `surge.store.BucketStore` (in the worker: Faust windowed tables,
+`surge.faust_table`), `surge.routing.surge_decisions` picks the desks that hear of it
+(every other subscription gets a suppressed decision saying why), and each desk's
+channel gets a `surge.models.SurgeNotice` through the usual deliverer and notifiers.
 """
 
 from surge.config import SurgeSettings

@@ -26,7 +26,9 @@ What it drops, and why:
   before the end of the window): it could not change any count the detector reads;
 - a replay: an article already counted in a region's bucket is not counted again there
   (Kafka delivery is at-least-once), and nothing is evaluated for it. The first version
-  of an article wins; a reclassification under the same id is a replay.
+  of an article wins; a reclassification under the same id is a replay. One exception:
+  the replay of the article whose count raised the region's last surge returns that same
+  surge again (`LastAlert`), so a crash between counting and publishing loses no surge.
 
 What it records, through the `BucketStore`: each region's bucket with the article
 counted and its id remembered (at most `MAX_IDS_PER_BUCKET` ids a bucket; beyond that
@@ -40,24 +42,14 @@ alert either: without that second rule a burst at 23:00 would alert at 23:30 and
 at 00:30, the same reports still in the sliding window of the next period. So a region
 that keeps surging alerts at most once every `window_hours`.
 
-Backing the store with Faust (not built yet: a first adapter's restart test against the
-real broker proved flaky in the full suite and was taken out; the plan)::
-
-    buckets = app.Table(
-        "surge-buckets", default=None, partitions=settings.topics.partitions
-    ).tumbling(settings.surge.bucket, expires=settings.surge.retention)
-    last_alerts = app.Table(
-        "surge-last-alert", default=None, partitions=settings.topics.partitions
-    )
-    detector = SurgeDetector(
-        settings.surge, clock, store=FaustBucketStore(buckets, last_alerts)
-    )
-
-The table keys are `Region.key` strings, so the agent that calls `observe` must read a
-topic keyed by region key with the tables' partition count (a Faust table is
-partitioned like the stream that writes it); `observe(item, region_key=key)` counts only
-that region. Call it inline in the agent, not in an executor: Faust finds the table
-partition through the current event, which an executor thread does not see.
+In the worker (`streams.app`) the store is `surge.faust_table.FaustBucketStore`: a
+tumbling Faust table of buckets and a plain table of last alerts, both changelog backed,
+so a restarted worker resumes its counts. The table keys are `Region.key` strings, so the
+agent that calls `observe` reads a topic keyed by region key (``articles.by_region``)
+with the tables' partition count (a Faust table is partitioned like the stream that
+writes it), and `observe(item, region_key=key)` counts only that region. It is called
+inline in the agent, not in an executor: Faust finds the table partition through the
+current event, which an executor thread does not see.
 """
 
 from __future__ import annotations
@@ -76,6 +68,7 @@ from surge.models import (
     Region,
     SignalCount,
     SurgeAlert,
+    article_digest,
     surge_id_for,
 )
 from surge.store import BucketStore, InMemoryBucketStore
@@ -114,6 +107,27 @@ def article_time(item: ClassifiedArticle) -> datetime:
     return classified if published is None else min(as_utc(published), classified)
 
 
+def regions_of(item: ClassifiedArticle, settings: SurgeSettings) -> list[Region]:
+    """The regions an article counts in, at the configured level, in place order.
+
+    Empty when the article has no escalation signal: the worker need not send it on.
+    """
+    if not escalation_signals(item):
+        return []
+    regions: dict[str, Region] = {}
+    for place in item.classification.locations[: settings.places_per_article]:
+        country = place.country.upper()
+        if settings.region_level == "country":
+            region = Region(country)
+        elif place.admin1 and place.admin1.strip():
+            resolved = resolve_admin1(country, place.admin1)
+            region = Region(country, place.admin1, resolved.code if resolved else None)
+        else:
+            continue
+        regions.setdefault(region.key, region)
+    return list(regions.values())
+
+
 class SurgeDetector:
     """Counts escalation signals per region and raises `SurgeAlert`s (module docstring).
 
@@ -133,24 +147,8 @@ class SurgeDetector:
         self.store: BucketStore = store if store is not None else InMemoryBucketStore()
 
     def regions_of(self, item: ClassifiedArticle) -> list[Region]:
-        """The regions an article counts in, at the configured level, in place order.
-
-        Empty when the article has no escalation signal: the worker need not send it on.
-        """
-        if not escalation_signals(item):
-            return []
-        regions: dict[str, Region] = {}
-        for place in item.classification.locations[: self.settings.places_per_article]:
-            country = place.country.upper()
-            if self.settings.region_level == "country":
-                region = Region(country)
-            elif place.admin1 and place.admin1.strip():
-                resolved = resolve_admin1(country, place.admin1)
-                region = Region(country, place.admin1, resolved.code if resolved else None)
-            else:
-                continue
-            regions.setdefault(region.key, region)
-        return list(regions.values())
+        """`regions_of` with this detector's settings."""
+        return regions_of(item, self.settings)
 
     def observe(
         self, item: ClassifiedArticle, *, region_key: str | None = None
@@ -176,9 +174,12 @@ class SurgeDetector:
                 continue
             bucket = self.store.get_bucket(region.key, start) or Bucket()
             if bucket.has_seen(article_id):
+                alert = self._raised_by(region.key, article_id)
+                if alert is not None:  # the replay of the article that raised it
+                    alerts.append(alert)
                 continue
             self.store.put_bucket(region.key, start, bucket.add(article_id, signals))
-            alert = self._check(region, now)
+            alert = self._check(region, now, article_id)
             if alert is not None:
                 alerts.append(alert)
         return alerts
@@ -198,7 +199,14 @@ class SurgeDetector:
             at += step
         return found
 
-    def _check(self, region: Region, now: datetime) -> SurgeAlert | None:
+    def _raised_by(self, region_key: str, article_id: str) -> SurgeAlert | None:
+        """The region's last alert if counting `article_id` raised it (see `LastAlert`)."""
+        last = self.store.last_alert(region_key)
+        if last is None or last.raised_by != article_digest(article_id):
+            return None
+        return last.alert
+
+    def _check(self, region: Region, now: datetime, article_id: str) -> SurgeAlert | None:
         settings = self.settings
         window_end = self._window_end(now)
         window_start = window_end - settings.window
@@ -223,10 +231,7 @@ class SurgeDetector:
         ):
             return None
         surge_id = surge_id_for(region.key, period_start)
-        self.store.remember_alert(
-            region.key, LastAlert(surge_id=surge_id, period_start=period_start, raised_at=now)
-        )
-        return SurgeAlert(
+        alert = SurgeAlert(
             surge_id=surge_id,
             level=region.level,
             country=region.country,
@@ -245,6 +250,17 @@ class SurgeDetector:
             article_ids=_samples(window),
             raised_at=now,
         )
+        self.store.remember_alert(
+            region.key,
+            LastAlert(
+                surge_id=surge_id,
+                period_start=period_start,
+                raised_at=now,
+                raised_by=article_digest(article_id),
+                alert=alert,
+            ),
+        )
+        return alert
 
 
 def _top_signals(window: list[Bucket]) -> list[SignalCount]:

@@ -16,6 +16,7 @@ from datetime import datetime
 from pydantic import BaseModel, ConfigDict, Field
 
 from alerts.regions import fold
+from flashpoint.records import Channel
 from surge.config import RegionLevel
 
 # How many article ids a bucket remembers to refuse replays; past this an article is still
@@ -99,16 +100,6 @@ class Bucket(BaseModel):
         return Bucket(signals=counts, articles=self.articles + 1, seen=seen, samples=samples)
 
 
-class LastAlert(BaseModel):
-    """The last surge raised for a region: what keeps a surge to one alert per window."""
-
-    model_config = ConfigDict(frozen=True)
-
-    surge_id: str
-    period_start: datetime
-    raised_at: datetime
-
-
 class SignalCount(BaseModel):
     signal: str
     count: int
@@ -161,6 +152,60 @@ class SurgeAlert(BaseModel):
             f"Surge in {self.region.describe()}: {self.count} escalation signals in "
             f"{hours:g} h ({self.articles} reports; {signals}), usual {usual}"
         )
+
+
+class LastAlert(BaseModel):
+    """The last surge raised for a region: what keeps a surge to one alert per window.
+
+    `raised_by` (the digest of the article whose count raised it) and `alert` let a replay
+    of that article raise the same alert again: a worker that crashed after counting it
+    but before publishing the alert would otherwise lose the surge (the count is already
+    in the table, so the replay is refused). Downstream, the delivery ledger refuses the
+    second copy (same `surge_id`).
+    """
+
+    model_config = ConfigDict(frozen=True)
+
+    surge_id: str
+    period_start: datetime
+    raised_at: datetime
+    raised_by: str | None = None
+    alert: SurgeAlert | None = None
+
+
+class SurgeSample(BaseModel):
+    """One of a surge's recent reports, as a desk sees it in the notice."""
+
+    article_id: str
+    title: str | None = None
+    url: str | None = None
+    source: str | None = None
+
+
+class SurgeNotice(BaseModel):
+    """One surge for one desk's subscription on one channel (like `flashpoint.records.Alert`).
+
+    `alert_id` is the surge id, so the delivery ledger and the audit history name a surge
+    the way they name an article's alert; `delivery_key` is what the ledger refuses to
+    send twice. `samples` are the surge's sample reports with their titles and links, as
+    far as the audit history knows them.
+    """
+
+    alert_id: str
+    desk_id: str
+    subscription_id: str
+    channel: Channel
+    surge: SurgeAlert
+    samples: list[SurgeSample] = Field(default_factory=list)
+    created_at: datetime
+
+    @property
+    def delivery_key(self) -> str:
+        return f"{self.alert_id}:{self.subscription_id}:{self.channel}"
+
+    @property
+    def headline(self) -> str:
+        return self.surge.headline
 
 
 def surge_id_for(region_key: str, period_start: datetime) -> str:

@@ -18,10 +18,11 @@ and the delivery stages downstream own timing.
 from __future__ import annotations
 
 from dataclasses import dataclass
+from datetime import datetime
 
 from alerts.regions import resolve_admin1
 from alerts.subscriptions import ANY_COUNTRY, Region, Subscription, SubscriptionConfig
-from flashpoint.records import Channel
+from flashpoint.records import Channel, RoutingDecision, RoutingOutcome
 from surge.models import SurgeAlert
 
 
@@ -85,3 +86,42 @@ def route_surge(alert: SurgeAlert, config: SubscriptionConfig) -> list[SurgeRout
             )
         )
     return routes
+
+
+def surge_decisions(
+    alert: SurgeAlert, config: SubscriptionConfig, now: datetime
+) -> tuple[list[SurgeRoute], list[RoutingDecision]]:
+    """The routes of `route_surge`, and one audited decision per subscription, with why.
+
+    The decisions name the surge as their alert (`surge_id`) and its newest sample report
+    as their article, so `flashpoint audit` finds a surge from either.
+    """
+    routes = {(r.desk_id, r.subscription_id): r for r in route_surge(alert, config)}
+    article_id = alert.article_ids[0] if alert.article_ids else alert.region_key
+    decisions: list[RoutingDecision] = []
+    for desk, subscription in config.subscriptions():
+        route = routes.get((desk.id, subscription.id))
+        outcome: RoutingOutcome
+        if route is not None:
+            outcome, reason = "matched", route.reason
+            channels = [str(channel) for channel in route.channels]
+        elif not any(region_includes(region, alert) for region in subscription.regions):
+            outcome, channels = "suppressed", []
+            reason = f"surge in {alert.region.describe()} is outside the subscription's regions"
+        else:
+            outcome, channels = "suppressed", []
+            counted = ", ".join(item.signal for item in alert.top_signals)
+            reason = f"surge signals ({counted}) not among the subscription's signals"
+        decisions.append(
+            RoutingDecision(
+                alert_id=alert.surge_id,
+                article_id=article_id,
+                desk_id=desk.id,
+                subscription_id=subscription.id,
+                outcome=outcome,
+                reason=reason,
+                channels=channels,
+                decided_at=now,
+            )
+        )
+    return list(routes.values()), decisions

@@ -9,9 +9,9 @@
 - `expire(before)`: forget buckets that start before `before` (the detector never reads
   them again).
 
-`InMemoryBucketStore` is for tests and one-off runs. For the worker, a store over a Faust
-tumbling table (changelog backed, so a restart resumes the counts, with ``expires`` doing
-the forgetting) is still to be built and wired (see `surge.detector`).
+`InMemoryBucketStore` is for tests and one-off runs. The worker uses
+`surge.faust_table.FaustBucketStore`, over a Faust tumbling table (changelog backed, so a
+restart resumes the counts, with ``expires`` doing the forgetting).
 """
 
 from __future__ import annotations

@@ -58,5 +58,7 @@ def topic_env(prefix: str) -> dict[str, str]:
         "FLASHPOINT_TOPICS__CLASSIFIED": f"{prefix}.articles.classified",
         "FLASHPOINT_TOPICS__OUTBOUND": f"{prefix}.alerts.outbound",
         "FLASHPOINT_TOPICS__AUDIT": f"{prefix}.alerts.audit",
+        "FLASHPOINT_TOPICS__BY_REGION": f"{prefix}.articles.by_region",
+        "FLASHPOINT_TOPICS__SURGES": f"{prefix}.alerts.surges",
         "FLASHPOINT_WORKER__APP_ID": f"flashpoint-{prefix}",
     }

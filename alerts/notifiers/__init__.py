@@ -29,6 +29,7 @@ from alerts.notifiers.render import DigestWhy, DigestWindow
 from alerts.notifiers.threads import EventThreads
 from flashpoint.errors import DeliveryError
 from flashpoint.records import Alert
+from surge.models import SurgeNotice
 
 if TYPE_CHECKING:
     from flashpoint.settings import Settings
@@ -41,6 +42,10 @@ class Notifier(Protocol):
 
     def send(self, alert: Alert) -> str:
         """Deliver `alert`, return the external id; raise `DeliveryError` on failure."""
+        ...
+
+    def send_surge(self, notice: SurgeNotice) -> str:
+        """Deliver a region's surge to `notice.channel`, like `send`."""
         ...
 
 
@@ -74,6 +79,13 @@ class _PrintOnce:
             self._forget_old()
         return self._seen[key]
 
+    def send_surge(self, notice: SurgeNotice) -> str:
+        key = (notice.alert_id, notice.subscription_id)
+        if key not in self._seen:
+            self._seen[key] = self._console.send_surge(notice)
+            self._forget_old()
+        return self._seen[key]
+
     def send_digest(self, alerts: Sequence[Alert], *, why: DigestWhy, period: DigestWindow) -> str:
         subscriptions = {alert.subscription_id for alert in alerts}
         key = ("digest", *sorted(subscriptions), *sorted({a.alert_id for a in alerts}))
@@ -100,6 +112,11 @@ class _Echo:
         self._console.send(alert)
         return external_id
 
+    def send_surge(self, notice: SurgeNotice) -> str:
+        external_id = self._primary.send_surge(notice)
+        self._console.send_surge(notice)
+        return external_id
+
     def send_digest(self, alerts: Sequence[Alert], *, why: DigestWhy, period: DigestWindow) -> str:
         external_id = self._primary.send_digest(alerts, why=why, period=period)
         self._console.send_digest(alerts, why=why, period=period)
@@ -117,6 +134,10 @@ class _NotConfigured:
     def send(self, alert: Alert) -> str:
         self._console.send(alert)
         raise self._not_configured("the alert was")
+
+    def send_surge(self, notice: SurgeNotice) -> str:
+        self._console.send_surge(notice)
+        raise self._not_configured("the surge was")
 
     def send_digest(self, alerts: Sequence[Alert], *, why: DigestWhy, period: DigestWindow) -> str:
         self._console.send_digest(alerts, why=why, period=period)

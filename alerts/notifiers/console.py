@@ -21,11 +21,13 @@ from alerts.notifiers.render import (
     AlertView,
     DigestWhy,
     DigestWindow,
+    SurgeView,
     digest_intro,
     digest_title,
     severity_bar,
 )
 from flashpoint.records import Alert
+from surge.models import SurgeNotice
 
 log = logging.getLogger(__name__)
 
@@ -76,6 +78,28 @@ class ConsoleNotifier:
             self._console.print(render_text(alert))
         except Exception:  # the console must never fail a delivery
             log.warning("could not print alert %s to the console", alert.alert_id, exc_info=True)
+        return external_id
+
+    def send_surge(self, notice: SurgeNotice) -> str:
+        external_id = f"console-{uuid.uuid4().hex[:16]}"
+        view = SurgeView.of(notice)
+        text = Text.assemble(
+            ("▲ ", "bold red"),
+            (view.title, "bold"),
+            "\n  ",
+            view.summary,
+            "\n  ",
+            (view.signals_text, "cyan"),
+            "  ·  ",
+            (view.window_text, "dim"),
+        )
+        for sample in view.samples:
+            text.append(f"\n  - {sample.title} ({sample.source})", "dim")
+        text.append(f"\n  [{view.desk_id}/{view.subscription_id} {view.alert_id}]", "dim")
+        try:
+            self._console.print(text)
+        except Exception:  # the console must never fail a delivery
+            log.warning("could not print surge %s to the console", notice.alert_id, exc_info=True)
         return external_id
 
     def send_digest(self, alerts: Sequence[Alert], *, why: DigestWhy, period: DigestWindow) -> str:

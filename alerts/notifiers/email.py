@@ -57,6 +57,7 @@ from alerts.notifiers.render import (
     AlertView,
     DigestWhy,
     DigestWindow,
+    SurgeView,
     digest_channel,
     digest_intro,
     digest_title,
@@ -68,6 +69,7 @@ from alerts.subscriptions import is_email_address
 from flashpoint.errors import ConfigError, DeliveryError
 from flashpoint.records import Alert, Event, EventSource
 from flashpoint.settings import SmtpSettings
+from surge.models import SurgeNotice
 
 log = logging.getLogger(__name__)
 
@@ -264,6 +266,35 @@ class EmailNotifier:
             raise DeliveryError(f"not an email address: {channel.target!r}", retryable=False)
         message = self.render_digest(alerts, why=why, period=period)
         self._send_message(message, channel.target)
+        return str(message["Message-ID"])
+
+    def render_surge(self, notice: SurgeNotice) -> EmailMessage:
+        """The complete message for a region's surge (a message of its own, not threaded:
+        a surge spans many events). Its Message-ID is derived from the surge and the
+        address, so a resend after a crash carries the same id."""
+        view = SurgeView.of(notice)
+        context = {"view": view}
+        digest = hashlib.sha256(f"{notice.alert_id}\0{notice.channel.target}".encode()).hexdigest()
+        message = EmailMessage(policy=SMTP)
+        message["From"] = self._settings.sender
+        message["To"] = notice.channel.target
+        message["Subject"] = one_line(f"[Flashpoint] {view.title}", SUBJECT_CHARS)
+        message["Date"] = format_datetime(datetime.now(UTC))
+        message["Message-ID"] = f"<surge.{digest[:32]}@{self._domain}>"
+        message["Auto-Submitted"] = "auto-generated"
+        message["X-Flashpoint-Desk"] = notice.desk_id
+        message["X-Flashpoint-Surge"] = notice.alert_id
+        message.set_content(_TEMPLATES.get_template("surge.txt").render(context))
+        message.add_alternative(
+            _TEMPLATES.get_template("surge.html").render(context), subtype="html"
+        )
+        return message
+
+    def send_surge(self, notice: SurgeNotice) -> str:
+        if not is_email_address(notice.channel.target):
+            raise DeliveryError(f"not an email address: {notice.channel.target!r}", retryable=False)
+        message = self.render_surge(notice)
+        self._send_message(message, notice.channel.target)
         return str(message["Message-ID"])
 
     def send(self, alert: Alert) -> str:

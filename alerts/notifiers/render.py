@@ -20,6 +20,7 @@ from urllib.parse import urlsplit
 
 from alerts.subscriptions import DigestPeriod
 from flashpoint.records import Alert, Channel
+from surge.models import SurgeNotice
 
 # Why several alerts go out in one message: a digest subscription's period ended, or the
 # quiet hours that held them ended (`alerts.routing.DeferredAlert.why`).
@@ -231,3 +232,55 @@ def digest_channel(alerts: Sequence[Alert], kind: str) -> Channel:
     if channel.kind != kind:
         raise ValueError(f"a {kind} notifier cannot send to {channel}")
     return channel
+
+
+@dataclass(frozen=True)
+class SurgeSampleView:
+    title: str
+    source: str
+    url: str | None
+
+
+@dataclass(frozen=True)
+class SurgeView:
+    """A surge notice as notifiers present it (unescaped, flattened)."""
+
+    title: str
+    summary: str
+    signals_text: str
+    window_text: str
+    samples: list[SurgeSampleView]
+    alert_id: str
+    desk_id: str
+    subscription_id: str
+
+    @classmethod
+    def of(cls, notice: SurgeNotice) -> SurgeView:
+        surge = notice.surge
+        hours = (surge.window_end - surge.window_start).total_seconds() / 3600
+        summary = (
+            f"{surge.count} escalation signals in {hours:g} h from {surge.articles} reports; "
+            f"usually {surge.baseline_daily_mean:.1f} a day over the {surge.baseline_days} "
+            f"days before (alert above {surge.threshold:g}, {surge.factor:g}× usual)"
+        )
+        samples = [
+            SurgeSampleView(
+                title=one_line(sample.title or sample.article_id, 150),
+                source=one_line(sample.source or "", 100) or "source unknown",
+                url=safe_url(sample.url),
+            )
+            for sample in notice.samples
+        ]
+        return cls(
+            title=one_line(f"Surge in {surge.region.describe()}", 150),
+            summary=summary,
+            signals_text=", ".join(f"{item.signal} {item.count}" for item in surge.top_signals),
+            window_text=(
+                f"{_minute(surge.window_start):%Y-%m-%d %H:%M} – "
+                f"{_minute(surge.window_end):%Y-%m-%d %H:%M} UTC"
+            ),
+            samples=samples,
+            alert_id=notice.alert_id,
+            desk_id=notice.desk_id,
+            subscription_id=notice.subscription_id,
+        )

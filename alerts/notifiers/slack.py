@@ -72,6 +72,7 @@ from alerts.notifiers.render import (
     AlertView,
     DigestWhy,
     DigestWindow,
+    SurgeView,
     digest_channel,
     digest_intro,
     digest_title,
@@ -84,6 +85,7 @@ from alerts.ratelimit import ChannelRateLimiter, RateLimited
 from flashpoint.errors import ConfigError, DeliveryError
 from flashpoint.records import Alert, Channel, EventUpdate
 from flashpoint.settings import SlackSettings
+from surge.models import SurgeNotice
 
 log = logging.getLogger(__name__)
 
@@ -172,6 +174,32 @@ def render_message(alert: Alert) -> tuple[str, list[dict[str, Any]]]:
         context=[f"Source: {_link(view.url, view.source)}", _ids(view)],
     )
     return _fallback(view.severity_label, view.headline, view.places), blocks
+
+
+def render_surge(notice: SurgeNotice) -> tuple[str, list[dict[str, Any]]]:
+    """The fallback text and Block Kit blocks for a region's surge."""
+    view = SurgeView.of(notice)
+    samples = [
+        f"• {_link(sample.url, sample.title)} ({escape(sample.source)})" for sample in view.samples
+    ]
+    blocks: list[dict[str, Any]] = [
+        {"type": "header", "text": {"type": "plain_text", "text": _header(view.title)}},
+        {"type": "section", "text": _mrkdwn(escape(view.summary))},
+        {
+            "type": "section",
+            "fields": [
+                _mrkdwn(f"*Signals*\n{escape(view.signals_text)}"),
+                _mrkdwn(f"*Window*\n{escape(view.window_text)}"),
+            ],
+        },
+    ]
+    if samples:
+        blocks.append(
+            {"type": "section", "text": _mrkdwn("*Latest reports*\n" + "\n".join(samples))}
+        )
+    ids = escape(f"{view.alert_id} · desk {view.desk_id} · {view.subscription_id}")
+    blocks.append({"type": "context", "elements": [_mrkdwn(ids)]})
+    return f"[Surge] {escape(view.title)}: {escape(view.summary)}", blocks
 
 
 def render_parent(alert: Alert, *, updated: bool = False) -> tuple[str, list[dict[str, Any]]]:
@@ -319,6 +347,11 @@ class SlackNotifier:
             text, blocks = render_message(alert)
             return self._post(alert, text, blocks).ts
         return self._send_threaded(alert, alert.event, self._threads)
+
+    def send_surge(self, notice: SurgeNotice) -> str:
+        """Post a region's surge as a message of its own (a surge spans many events)."""
+        text, blocks = render_surge(notice)
+        return self._post_to(notice.channel, text, blocks).ts
 
     def send_digest(self, alerts: Sequence[Alert], *, why: DigestWhy, period: DigestWindow) -> str:
         """Post one message listing `alerts` (one channel, at most `DIGEST_MAX_ALERTS`);

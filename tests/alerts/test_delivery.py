@@ -16,6 +16,7 @@ from events.store import InMemoryEventStore
 from flashpoint.errors import DeliveryError
 from flashpoint.records import Alert, EventUpdateKind
 from flashpoint.settings import SlackSettings, WorkerSettings
+from surge.models import SurgeNotice
 from tests.alerts.story import Story
 from tests.alerts.test_ratelimit import FakeClock
 from tests.support.ledger import InMemoryLedger
@@ -32,10 +33,16 @@ class ScriptedNotifier:
 
     def __init__(self, *outcomes: Outcome) -> None:
         self.outcomes = list(outcomes)
-        self.sent: list[Alert] = []
+        self.sent: list[Alert | SurgeNotice] = []
 
     def send(self, alert: Alert) -> str:
-        self.sent.append(alert)
+        return self._next(alert)
+
+    def send_surge(self, notice: SurgeNotice) -> str:
+        return self._next(notice)
+
+    def _next(self, item: Alert | SurgeNotice) -> str:
+        self.sent.append(item)
         outcome = self.outcomes.pop(0)
         if isinstance(outcome, Exception):
             raise outcome

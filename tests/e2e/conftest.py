@@ -86,6 +86,8 @@ def stack(kafka_broker: LocalBroker, unique_prefix: str, tmp_path: Path) -> Iter
             "FLASHPOINT_SUBSCRIPTIONS_PATH": str(subscriptions),
             "FLASHPOINT_WORKER__DATA_DIR": str(tmp_path / "worker"),
             "FLASHPOINT_WORKER__RETRY_BASE_S": "0.05",
+            # A killed worker's partitions move on after 10 s, not 30 (the crash test).
+            "FLASHPOINT_WORKER__SESSION_TIMEOUT_S": "10",
             "FLASHPOINT_SLACK__TOKEN": DEFAULT_TOKEN,
             "FLASHPOINT_SLACK__BASE_URL": slack.base_url,
             # The real pace (one message a second per channel) is tested in tests/alerts.

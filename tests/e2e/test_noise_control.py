@@ -142,3 +142,83 @@ def test_an_alert_held_by_quiet_hours_is_sent_when_they_end(stack: Stack) -> Non
     [message] = stack.slack.wait_for_messages(1, timeout=(end_at - datetime.now(UTC)).seconds + 60)
     assert message.channel == "#night-desk"
     assert datetime.now(UTC) >= end_at
+
+
+def test_follow_ups_reply_in_the_thread_and_a_corroborated_rise_updates_the_parent(
+    stack: Stack,
+) -> None:
+    stack.worker.start()
+    stack.publish_article("kadugli-first", KADUGLI, title="Roadside bomb in Kadugli")
+    [parent] = stack.slack.wait_for_messages(1, timeout=WORKER_TIMEOUT)
+    # Two more outlets report a higher toll for the same incident: the second one
+    # corroborates it, so the event's stated figure rises from 5 to 11.
+    store = stack.store()
+    for n, source in enumerate(("Wire B", "Wire C")):
+        article_id = f"kadugli-toll-{n}"
+        stack.publish_article(
+            article_id,
+            KADUGLI.replace("Five soldiers were killed", "Eleven soldiers were killed"),
+            title=f"Kadugli bomb toll rises to eleven ({source})",
+            source=source,
+        )
+        wait_for(
+            lambda article_id=article_id: store.get_article(article_id),  # type: ignore[misc]
+            timeout=WORKER_TIMEOUT,
+            worker=stack.worker,
+            what=f"{article_id} to be classified",
+        )
+    messages = stack.slack.wait_for_messages(3, timeout=WORKER_TIMEOUT)
+
+    assert [m.channel for m in messages] == ["#sudan-desk"] * 3
+    assert parent.thread_ts is None
+    assert [m.thread_ts for m in messages[1:]] == [parent.ts, parent.ts]
+    assert "reports range 5–11" in (messages[1].text or "")
+    wait_for(
+        lambda: parent.updates,
+        timeout=WORKER_TIMEOUT,
+        worker=stack.worker,
+        what="chat.update of the parent",
+    )
+    assert "11 killed" in str(parent.updates[-1])
+
+
+def test_a_429_storm_delays_alerts_but_loses_none(stack: Stack) -> None:
+    # Slack answers the next six calls with 429 and a Retry-After of a fifth of a second.
+    stack.slack.fail_next(6, status=429, retry_after=0.2)
+    stack.worker.start()
+    texts = {
+        "storm-kadugli": KADUGLI,
+        "storm-fasher": (
+            "Artillery shells hit a crowded market in El Fasher on Sunday, killing nine "
+            "civilians, medics said, as paramilitary forces pressed their siege of the city."
+        ),
+        "storm-madani": (
+            "A drone strike hit a fuel depot in Wad Madani on Monday, starting a fire that "
+            "burned for hours, residents said; the army blamed the paramilitary forces."
+        ),
+    }
+    for article_id, text in texts.items():
+        stack.publish_article(article_id, text)
+
+    stack.slack.wait_for_messages(3, timeout=WORKER_TIMEOUT)
+    store = stack.store()
+
+    def delivered() -> dict[str, list[str]] | None:
+        statuses: dict[str, list[str]] = {}
+        for article_id in texts:
+            history = store.get_article(article_id)
+            slack = [
+                str(d.status)
+                for d in (history.deliveries if history else [])
+                if d.channel.startswith("slack:")
+            ]
+            if not slack:
+                return None
+            statuses[article_id] = slack
+        return statuses
+
+    statuses = wait_for(delivered, timeout=WORKER_TIMEOUT, worker=stack.worker, what="deliveries")
+    assert statuses == {article_id: ["sent"] for article_id in texts}
+    assert len(stack.slack.messages) == 3  # each alert once, none dropped, none doubled
+    refused = [r for r in stack.slack.requests if r.status == 429]
+    assert len(refused) == 6
