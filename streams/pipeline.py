@@ -50,6 +50,20 @@ def utc_now() -> datetime:
     return datetime.now(UTC)
 
 
+def silenced(decisions: Sequence[RoutingDecision], silence: Silence) -> list[RoutingDecision]:
+    """The decisions with every match turned into a suppression that names the silence."""
+    reason = (
+        f"silenced by silence {silence.id} until {silence.ends_at:%Y-%m-%d %H:%M} UTC"
+        + (f" ({silence.comment})" if silence.comment else "")
+    )
+    return [
+        d.model_copy(update={"outcome": "suppressed", "reason": reason, "channels": []})
+        if d.outcome == "matched"
+        else d
+        for d in decisions
+    ]
+
+
 @dataclass
 class Pipeline:
     """decode → classify → route → deliver, each step recording to the audit store."""
@@ -148,16 +162,7 @@ class Pipeline:
         decisions = result.decisions
         silence = self._silence_for(item, now) if alerts or deferred else None
         if silence is not None:
-            reason = (
-                f"silenced by silence {silence.id} until {silence.ends_at:%Y-%m-%d %H:%M} UTC"
-                + (f" ({silence.comment})" if silence.comment else "")
-            )
-            decisions = [
-                d.model_copy(update={"outcome": "suppressed", "reason": reason, "channels": []})
-                if d.outcome == "matched"
-                else d
-                for d in decisions
-            ]
+            decisions = silenced(decisions, silence)
             alerts, deferred = [], []
         if decisions:
             self.store.record_routing(decisions)
@@ -183,13 +188,7 @@ class Pipeline:
             else None
         )
         if silence is not None:
-            reason = f"silenced by silence {silence.id} until {silence.ends_at:%Y-%m-%d %H:%M} UTC"
-            decisions = [
-                d.model_copy(update={"outcome": "suppressed", "reason": reason, "channels": []})
-                if d.outcome == "matched"
-                else d
-                for d in decisions
-            ]
+            decisions = silenced(decisions, silence)
             routes = []
         self.store.record_routing(decisions)
         known = self.store.article_titles(surge.article_ids)
