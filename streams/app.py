@@ -149,7 +149,7 @@ def create_app(
     async def route_alerts(stream: faust.StreamT[bytes]) -> None:
         # Batched like classification: the event stage embeds a batch in one model call.
         batches = cast(faust.Stream[bytes], stream).take_events(
-            worker.batch_size, within=worker.batch_within_s
+            worker.batch_size, within=worker.route_batch_within_s
         )
         async for events in batches:
             items = [ClassifiedArticle.model_validate_json(event.value) for event in events]

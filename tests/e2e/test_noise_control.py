@@ -1,4 +1,5 @@
-"""Issue 4 through the real broker: silences, events and threads, quiet hours."""
+"""Issue 4 through the real broker: silences, events and threads, quiet hours, a 429 storm,
+radius subscriptions."""
 
 from __future__ import annotations
 
@@ -9,6 +10,7 @@ from audit.store import AuditStore
 from audit.views import ArticleHistory
 from desks.store import DeskStore
 from events.store import SqlEventStore
+from flashpoint.records import RoutingDecision
 from tests.e2e.conftest import KADUGLI, Stack
 from tests.support.worker import wait_for
 
@@ -222,3 +224,67 @@ def test_a_429_storm_delays_alerts_but_loses_none(stack: Stack) -> None:
     assert len(stack.slack.messages) == 3  # each alert once, none dropped, none doubled
     refused = [r for r in stack.slack.requests if r.status == 429]
     assert len(refused) == 6
+
+
+def test_a_radius_subscription_takes_a_town_20_km_away_not_one_200_km_away(
+    stack: Stack,
+) -> None:
+    store = stack.store()
+    desks = DeskStore(store.engine)
+    desks.add_desk("nuba", "Nuba Mountains desk")
+    # A point about 20 km north of Kadugli; El Obeid is about 230 km from it.
+    desks.add_subscription(
+        "nuba",
+        parse_subscription(
+            {
+                "id": "nuba-50km",
+                "regions": [{"lat": 11.19, "lon": 29.72, "radius_km": 50}],
+                "channels": {"slack": ["#nuba-desk"]},
+            },
+            "test",
+        ),
+    )
+    stack.worker.start()
+    stack.publish_article("radius-kadugli", KADUGLI, title="Kadugli under fire")
+    stack.publish_article(
+        "radius-el-obeid",
+        "A drone strike hit the airport in El Obeid on Monday, killing three soldiers, "
+        "the army said, blaming the paramilitary forces besieging the city.",
+        title="Drone strike on El Obeid airport",
+    )
+
+    def nuba_decision(article_id: str) -> RoutingDecision | None:
+        history = store.get_article(article_id)
+        found = [d for d in (history.decisions if history else []) if d.desk_id == "nuba"]
+        return found[0] if found else None
+
+    near = wait_for(
+        lambda: nuba_decision("radius-kadugli"),
+        timeout=WORKER_TIMEOUT,
+        worker=stack.worker,
+        what="the Kadugli decision",
+    )
+    far = wait_for(
+        lambda: nuba_decision("radius-el-obeid"),
+        timeout=WORKER_TIMEOUT,
+        worker=stack.worker,
+        what="the El Obeid decision",
+    )
+    assert near.outcome == "matched"
+    assert far.outcome == "suppressed"
+    assert "km" in far.reason
+    wait_for(
+        lambda: [m for m in stack.slack.messages if m.channel == "#nuba-desk"],
+        timeout=WORKER_TIMEOUT,
+        worker=stack.worker,
+        what="the Kadugli alert on #nuba-desk",
+    )
+    history = wait_for(
+        lambda: store.get_article("radius-el-obeid"),
+        timeout=WORKER_TIMEOUT,
+        worker=stack.worker,
+        what="the El Obeid history",
+    )
+    assert all(not d.channel.endswith("#nuba-desk") for d in history.deliveries)
+    [nuba] = [m for m in stack.slack.messages if m.channel == "#nuba-desk"]
+    assert "Kadugli" in (nuba.text or "")
