@@ -52,9 +52,8 @@ def utc_now() -> datetime:
 
 def silenced(decisions: Sequence[RoutingDecision], silence: Silence) -> list[RoutingDecision]:
     """The decisions with every match turned into a suppression that names the silence."""
-    reason = (
-        f"silenced by silence {silence.id} until {silence.ends_at:%Y-%m-%d %H:%M} UTC"
-        + (f" ({silence.comment})" if silence.comment else "")
+    reason = f"silenced by silence {silence.id} until {silence.ends_at:%Y-%m-%d %H:%M} UTC" + (
+        f" ({silence.comment})" if silence.comment else ""
     )
     return [
         d.model_copy(update={"outcome": "suppressed", "reason": reason, "channels": []})

@@ -185,7 +185,9 @@ def build_notifiers(
         "email": EmailNotifier(settings.smtp, threads) if settings.email_enabled else "smtp.host",
     }
     echo = settings.console_alerts or not (settings.slack_enabled or settings.email_enabled)
-    notifiers: dict[str, DigestNotifier] = {"console": console}
+    # While echoing, the console channel prints through the same once-per-subscription
+    # filter, so a subscription with `console: true` and an echoed Slack channel prints once.
+    notifiers: dict[str, DigestNotifier] = {"console": echo_console if echo else console}
     for kind, service in services.items():
         if isinstance(service, str):
             if echo:

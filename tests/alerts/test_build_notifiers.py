@@ -13,6 +13,7 @@ from alerts.notifiers.email import EmailNotifier
 from alerts.notifiers.slack import SlackNotifier
 from events.store import InMemoryEventStore
 from flashpoint.errors import DeliveryError
+from flashpoint.records import Channel
 from flashpoint.settings import Settings, SlackSettings, SmtpSettings
 from tests.alerts.story import Story, on
 from tests.support.records import make_alert
@@ -70,6 +71,9 @@ def test_console_echo_prints_an_alert_once_per_subscription_not_per_channel() ->
     for kind in ("slack", "email"):
         with pytest.raises(DeliveryError):
             notifiers[kind].send(alert)
+    notifiers["console"].send(
+        alert.model_copy(update={"channel": Channel(kind="console", target="stdout")})
+    )
     assert stream.getvalue().count("Paramilitary forces shell Kadugli") == 1
 
 
