@@ -18,6 +18,11 @@
   decision is "matched", and its reason ends with when it goes out ("held by quiet hours
   22:00-06:00 Africa/Khartoum until ...", "hourly digest at ...").
 
+One channel, one alert: when two matching subscriptions would send the article now to the
+same channel (a Slack channel or address they share), only the first in config order
+does; the other's decision stays "matched", without that channel, and its reason says
+which subscription already sends it there.
+
 What it drops: an article with no signal at all produces neither alerts nor decisions
 (nothing to alert on, and one "no signal" row per subscription per article would flood the
 audit history). Checks run in the order place, signal, severity; a suppression names the
@@ -440,6 +445,9 @@ class Router:
         alert_id = alert_id_for(article.id)
         places = [_Place.of(location) for location in classification.locations]
         severity = classification.severity
+        # Channels already sending this article now, and for which subscription: a channel
+        # two subscriptions share gets the alert once (the same event never twice).
+        sending: dict[Channel, str] = {}
         for route in self._routes:
             matched, reason = route.evaluate(places, signals, severity)
             channels = route.channels if matched else ()
@@ -448,6 +456,15 @@ class Router:
             if matched:
                 delivery, send_at, words = route.schedule(severity, now)
                 reason = f"{reason}; {words}" if words else reason
+            if delivery == "now" and channels:
+                shared = [channel for channel in channels if channel in sending]
+                if shared:
+                    reason += "; " + ", ".join(
+                        f"{channel} already gets it via subscription {sending[channel]}"
+                        for channel in shared
+                    )
+                    channels = tuple(channel for channel in channels if channel not in sending)
+                sending.update((channel, route.subscription.id) for channel in channels)
             result.decisions.append(
                 RoutingDecision(
                     alert_id=alert_id,

@@ -579,3 +579,22 @@ def test_explain_refuses_what_it_cannot_place(
     with pytest.raises(ValueError) as caught:
         shapes.explain(**arguments)
     assert str(caught.value) == message
+
+
+def test_a_channel_two_subscriptions_share_gets_the_alert_once(router: Router) -> None:
+    # syria-northwest and syria-high both match an Idlib air strike of severity 4, and
+    # both post to #syria-desk: one message there, and the second decision says why.
+    item = make_classified(signals=[AIR_STRIKE], severity=4, places=[("Saraqib", "SY", "Idlib")])
+
+    result = router.route(item, NOW)
+
+    assert [(a.subscription_id, str(a.channel)) for a in result.alerts] == [
+        ("syria-northwest", "slack:#syria-desk")
+    ]
+    decisions = {d.subscription_id: d for d in result.decisions}
+    assert decisions["syria-high"].outcome == "matched"
+    assert decisions["syria-high"].channels == []
+    assert decisions["syria-high"].reason.endswith(
+        "; slack:#syria-desk already gets it via subscription syria-northwest"
+    )
+    assert decisions["syria-northwest"].channels == ["slack:#syria-desk"]
