@@ -30,7 +30,7 @@ from pydantic import BaseModel, ValidationError
 from flashpoint.records import Alert, Article, ClassifiedArticle, DeadLetter
 from flashpoint.settings import Settings
 from streams.pipeline import Pipeline
-from surge.detector import SurgeDetector, utc_now
+from surge.detector import SurgeDetector
 from surge.faust_table import create_surge_tables
 from surge.models import SurgeAlert
 
@@ -48,13 +48,8 @@ class AuditEvent(BaseModel):
     record: dict[str, Any]
 
 
-def create_app(
-    settings: Settings, pipeline: Pipeline, *, surge_clock: Callable[[], datetime] = utc_now
-) -> faust.App:
-    """A Faust app with the pipeline's agents wired to the configured topics.
-
-    `surge_clock` is "now" for the surge stage (tests inject one).
-    """
+def create_app(settings: Settings, pipeline: Pipeline) -> faust.App:
+    """A Faust app with the pipeline's agents wired to the configured topics."""
     worker = settings.worker
     app = faust.App(
         worker.app_id,
@@ -95,9 +90,7 @@ def create_app(
     # The surge counts live in Faust tables (changelog backed), partitioned like
     # `by_region_topic`, which is keyed by region: each region's counts on one worker.
     surge_detector = SurgeDetector(
-        settings.surge,
-        surge_clock,
-        store=create_surge_tables(app, settings.surge, names.partitions),
+        settings.surge, store=create_surge_tables(app, settings.surge, names.partitions)
     )
 
     async def off_loop(function: Callable[..., T], *args: Any) -> T:
