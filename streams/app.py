@@ -38,6 +38,7 @@ log = logging.getLogger("flashpoint.worker")
 
 AuditKind = Literal["classification", "routing", "delivery", "dead_letter"]
 T = TypeVar("T")
+RecordT = TypeVar("RecordT", bound=BaseModel)
 
 
 class AuditEvent(BaseModel):
@@ -111,6 +112,32 @@ def create_app(settings: Settings, pipeline: Pipeline) -> faust.App:
         )
         await dlq_topic.send(key=None, value=letter.model_dump_json().encode())
 
+    async def read(event: faust.types.EventT[bytes], record: type[RecordT]) -> RecordT | None:
+        """The record an internal topic's event carries, or None after dead-lettering it.
+
+        Only this worker writes these topics, so an unreadable record is another program's
+        (or another version's): kept on the DLQ with why, never dropped, never a crash.
+        """
+        try:
+            return record.model_validate_json(event.value)
+        except ValidationError as error:
+            first = error.errors()[0]
+            where = ".".join(str(part) for part in first["loc"])
+            detail = f"not a {record.__name__}: {where + ': ' if where else ''}{first['msg']}"
+            message = event.message
+            await dead_letter(
+                pipeline.dead_letter(
+                    event.value,
+                    "unreadable record",
+                    detail,
+                    topic=message.topic,
+                    partition=message.partition,
+                    offset=message.offset,
+                    key=event.key,
+                )
+            )
+            return None
+
     @app.agent(raw_topic, concurrency=1)
     async def classify_articles(stream: faust.StreamT[bytes]) -> None:
         # take_events is on the concrete Stream (the StreamT protocol lacks it).
@@ -145,7 +172,7 @@ def create_app(settings: Settings, pipeline: Pipeline) -> faust.App:
             worker.batch_size, within=worker.route_batch_within_s
         )
         async for events in batches:
-            items = [ClassifiedArticle.model_validate_json(event.value) for event in events]
+            items = [item for event in events if (item := await read(event, ClassifiedArticle))]
             routed = await off_loop(pipeline.route_many, items)
             for item, (alerts, decisions) in zip(items, routed, strict=True):
                 for decision in decisions:
@@ -168,7 +195,9 @@ def create_app(settings: Settings, pipeline: Pipeline) -> faust.App:
         # Inline, not in the executor: Faust writes a table change to the changelog
         # partition of the current event, which an executor thread does not see.
         async for event in stream.events():
-            item = ClassifiedArticle.model_validate_json(event.value)
+            item = await read(event, ClassifiedArticle)
+            if item is None:
+                continue
             region_key = bytes(event.key).decode()
             for surge in surge_detector.observe(item, region_key=region_key):
                 log.warning("surge %s: %s", surge.surge_id, surge.headline)
@@ -179,8 +208,10 @@ def create_app(settings: Settings, pipeline: Pipeline) -> faust.App:
     @app.agent(surges_topic, concurrency=1)
     async def deliver_surges(stream: faust.StreamT[bytes]) -> None:
         # Surges are rare (one per region and window): routed and sent here, in order.
-        async for value in stream:
-            surge = SurgeAlert.model_validate_json(value)
+        async for event in stream.events():
+            surge = await read(event, SurgeAlert)
+            if surge is None:
+                continue
             notices, decisions = await off_loop(pipeline.route_surge, surge)
             for decision in decisions:
                 await publish_audit("routing", decision.alert_id, decision)
@@ -190,8 +221,10 @@ def create_app(settings: Settings, pipeline: Pipeline) -> faust.App:
 
     @app.agent(outbound_topic, concurrency=1)
     async def deliver_alerts(stream: faust.StreamT[bytes]) -> None:
-        async for value in stream:
-            alert = Alert.model_validate_json(value)
+        async for event in stream.events():
+            alert = await read(event, Alert)
+            if alert is None:
+                continue
             result = await off_loop(pipeline.deliver, alert)
             await publish_audit("delivery", alert.alert_id, result)
 

@@ -104,18 +104,40 @@ class Pipeline:
         try:
             return decode_article(raw, max_text_chars=self.max_text_chars)
         except InvalidArticle as error:
-            payload = raw or b""
-            return DeadLetter(
-                reason=error.reason,
-                detail=error.detail,
+            return self.dead_letter(
+                raw,
+                error.reason,
+                error.detail,
                 topic=topic,
                 partition=partition,
                 offset=offset,
-                key=key.decode("utf-8", errors="replace") if key is not None else None,
-                payload=payload[:PAYLOAD_PREVIEW_BYTES].decode("utf-8", errors="replace"),
-                payload_bytes=len(payload),
-                at=self.clock(),
+                key=key,
             )
+
+    def dead_letter(
+        self,
+        raw: bytes | None,
+        reason: str,
+        detail: str,
+        *,
+        topic: str,
+        partition: int,
+        offset: int,
+        key: bytes | None,
+    ) -> DeadLetter:
+        """The DeadLetter for a message that cannot be used, with a preview of its bytes."""
+        payload = raw or b""
+        return DeadLetter(
+            reason=reason,
+            detail=detail,
+            topic=topic,
+            partition=partition,
+            offset=offset,
+            key=key.decode("utf-8", errors="replace") if key is not None else None,
+            payload=payload[:PAYLOAD_PREVIEW_BYTES].decode("utf-8", errors="replace"),
+            payload_bytes=len(payload),
+            at=self.clock(),
+        )
 
     def classify(self, articles: Sequence[Article]) -> list[ClassifiedArticle]:
         """Classify a batch and record every result (signals or none) in the audit store."""

@@ -99,8 +99,11 @@ def stack(kafka_broker: LocalBroker, unique_prefix: str, tmp_path: Path) -> Iter
         }
         topics = {
             name: env[f"FLASHPOINT_TOPICS__{name.upper()}"]
-            for name in ("raw", "dlq", "classified", "outbound", "audit")
+            for name in ("raw", "dlq", "classified", "outbound", "audit", "by_region", "surges")
         }
+        # Every topic exists before the worker starts (a test may write to one first), with
+        # the partition count the worker's surge tables are told to match.
+        env["FLASHPOINT_TOPICS__PARTITIONS"] = "2"
         create_topics(kafka_broker.bootstrap, {topic: 2 for topic in topics.values()})
         worker = WorkerProcess(env, tmp_path / "worker.log")
         try:

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from kafka import KafkaConsumer
+from kafka import KafkaConsumer, KafkaProducer
 
 from audit.views import AuditFilter
 from flashpoint.records import DeadLetter
@@ -133,3 +133,51 @@ def test_a_replay_after_sigkill_delivers_each_alert_exactly_once(stack: Stack) -
     summary = store.summary()
     assert summary.deliveries_sent == 6
     assert summary.articles_classified == 3
+
+
+def test_unreadable_records_on_internal_topics_are_dead_lettered(stack: Stack) -> None:
+    # Only the worker writes these topics; a record it cannot read (another program's,
+    # another version's) goes to the DLQ with why, and the worker carries on.
+    stack.worker.start()
+    internal = {
+        "classified": stack.env["FLASHPOINT_TOPICS__CLASSIFIED"],
+        "outbound": stack.env["FLASHPOINT_TOPICS__OUTBOUND"],
+        "by_region": stack.env["FLASHPOINT_TOPICS__BY_REGION"],
+        "surges": stack.env["FLASHPOINT_TOPICS__SURGES"],
+    }
+    producer = KafkaProducer(bootstrap_servers=stack.broker.bootstrap, acks="all")
+    for name, topic in internal.items():
+        producer.send(topic, key=f"junk-{name}".encode(), value=b'{"not": "ours"}').get(30)
+    producer.close()
+    stack.publish_article("kadugli-after-junk", KADUGLI, title="Kadugli after junk")
+
+    store = stack.store()
+    wait_for(
+        lambda: store.summary().dead_letters_total >= 4,
+        timeout=WORKER_TIMEOUT,
+        worker=stack.worker,
+        what="4 dead letters",
+    )
+    stack.slack.wait_for_messages(1, timeout=WORKER_TIMEOUT)
+    assert store.summary().dead_letters == {"unreadable record": 4}
+    entries = store.list_entries(AuditFilter(kind="dead_letter"), limit=10)
+    assert len(entries) == 4
+    consumer = KafkaConsumer(
+        stack.topics["dlq"],
+        bootstrap_servers=stack.broker.bootstrap,
+        auto_offset_reset="earliest",
+        consumer_timeout_ms=5000,
+        group_id=None,
+    )
+    letters = {
+        letter.key: letter
+        for letter in (DeadLetter.model_validate_json(record.value) for record in consumer)
+    }
+    consumer.close()
+    assert set(letters) == {f"junk-{name}" for name in internal}
+    for name, topic in internal.items():
+        letter = letters[f"junk-{name}"]
+        assert letter.topic == topic
+        assert letter.payload == '{"not": "ours"}'
+        assert letter.detail.startswith("not a ")
+    assert letters["junk-surges"].detail == "not a SurgeAlert: surge_id: Field required"
