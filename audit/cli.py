@@ -9,18 +9,14 @@ from __future__ import annotations
 
 import re
 import sys
-from collections.abc import Iterator
-from contextlib import contextmanager
 from datetime import UTC, date, datetime, timedelta
 from enum import StrEnum
 from pathlib import Path
 from typing import Annotated
 
 import typer
-from rich.console import Console
 from rich.table import Table
 from rich.text import Text
-from sqlalchemy.exc import ArgumentError
 
 from audit.export import write_csv, write_jsonl
 from audit.models import as_utc
@@ -32,7 +28,7 @@ from audit.views import (
     check_signal,
     normalise_country,
 )
-from flashpoint.errors import ConfigError
+from flashpoint.cli_support import fail, make_console, open_store
 
 audit_app = typer.Typer(
     help="Search the audit history: what was classified, routed, delivered or dead-lettered.",
@@ -130,27 +126,8 @@ def build_filter(
     )
 
 
-def _fail(message: str, code: int) -> typer.Exit:
-    typer.echo(f"error: {message}", err=True)
-    return typer.Exit(code)
-
-
-@contextmanager
-def _open_store(database_url: str | None) -> Iterator[AuditStore]:
-    try:
-        if database_url is None:
-            from flashpoint.settings import load_settings
-
-            database_url = load_settings().database_url
-        store = AuditStore.open(database_url)
-    except (ConfigError, ArgumentError) as exc:
-        raise _fail(str(exc), 2) from None
-    with store:
-        yield store
-
-
-def _console() -> Console:
-    return Console(highlight=False, soft_wrap=False)
+def _open_store(database_url: str | None) -> AuditStore:
+    return open_store(AuditStore.open, database_url)
 
 
 def _text(value: object) -> str:
@@ -212,7 +189,7 @@ def list_command(
     filters = build_filter(desk, country, signal, since, kind)
     with _open_store(database_url) as store:
         entries = store.list_entries(filters, limit)
-    console = _console()
+    console = make_console()
     if not entries:
         console.print("No audit entries match.")
         return
@@ -330,8 +307,8 @@ def show_command(
     with _open_store(database_url) as store:
         history = store.get_article(article_id)
     if history is None:
-        raise _fail(f"no audit history for article {article_id!r}", 1)
-    console = _console()
+        raise fail(f"no audit history for article {article_id!r}", 1)
+    console = make_console()
     header = Text(f"Article {history.article_id}", style="bold")
     for label, value in (
         ("title", history.title),
@@ -370,4 +347,4 @@ def summary_command(database_url: DatabaseUrlOption = None) -> None:
         table.add_row(label, str(count))
     for reason, count in summary.dead_letters.items():
         table.add_row(Text(f"  dead letters: {reason}"), str(count))
-    _console().print(table)
+    make_console().print(table)

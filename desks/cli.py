@@ -24,10 +24,8 @@ from pathlib import Path
 from typing import Annotated, Any
 
 import typer
-from rich.console import Console
 from rich.table import Table
 from rich.text import Text
-from sqlalchemy.exc import ArgumentError
 
 from alerts.routing import RouteExplanation, Router
 from alerts.subscriptions import (
@@ -40,6 +38,7 @@ from alerts.subscriptions import (
 from desks.errors import ConflictError, DeskError, InvalidSilenceError, NotFoundError
 from desks.silences import Silence, as_utc, parse_duration
 from desks.store import DeskStore
+from flashpoint.cli_support import fail, make_console, open_store
 from flashpoint.errors import ConfigError
 
 desks_app = typer.Typer(help="Manage desks: who receives alerts.", no_args_is_help=True)
@@ -76,15 +75,6 @@ SignalsOption = Annotated[
 ]
 
 
-def _fail(message: str, code: int) -> typer.Exit:
-    typer.echo(f"error: {message}", err=True)
-    return typer.Exit(code)
-
-
-def _console() -> Console:
-    return Console(highlight=False, soft_wrap=False)
-
-
 def _cell(value: object) -> Text:
     """A table cell shown as plain text (never as rich markup: names may hold brackets)."""
     if value is None:
@@ -98,23 +88,14 @@ def _cell(value: object) -> Text:
 
 @contextmanager
 def _open_store(database_url: str | None) -> Iterator[DeskStore]:
-    try:
-        if database_url is None:
-            from flashpoint.settings import load_settings
-
-            database_url = load_settings().database_url
-        store = DeskStore.open(database_url)
-    except (ConfigError, ArgumentError) as exc:
-        raise _fail(str(exc), 2) from None
-    with store:
+    """The desks store; the desks' own errors become exits with their message."""
+    with open_store(DeskStore.open, database_url) as store:
         try:
             yield store
-        except ConfigError as exc:
-            raise _fail(str(exc), 2) from None
-        except InvalidSilenceError as exc:
-            raise _fail(str(exc), 2) from None
+        except (ConfigError, InvalidSilenceError) as exc:
+            raise fail(str(exc), 2) from None
         except (NotFoundError, ConflictError, DeskError) as exc:
-            raise _fail(str(exc), 1) from None
+            raise fail(str(exc), 1) from None
 
 
 def _parse_time(value: str, option: str) -> datetime:
@@ -137,7 +118,7 @@ def desks_list(database_url: DatabaseUrlOption = None) -> None:
     with _open_store(database_url) as store:
         desks = store.list_desks()
     if not desks:
-        _console().print("No desks. Add one with `flashpoint desks add ID --name NAME`.")
+        make_console().print("No desks. Add one with `flashpoint desks add ID --name NAME`.")
         return
     table = Table(title=f"Desks ({len(desks)})")
     table.add_column("Desk", no_wrap=True)
@@ -145,7 +126,7 @@ def desks_list(database_url: DatabaseUrlOption = None) -> None:
     table.add_column("Subscriptions", justify="right")
     for desk in desks:
         table.add_row(_cell(desk.id), _cell(desk.name), _cell(desk.subscriptions))
-    _console().print(table)
+    make_console().print(table)
 
 
 @desks_app.command("add")
@@ -172,7 +153,7 @@ def desks_remove(
     with _open_store(database_url) as store:
         count = len(store.get_desk(desk_id).subscriptions)
         if count and not yes:
-            raise _fail(
+            raise fail(
                 f"desk {desk_id!r} has {count} subscription(s); pass --yes to remove them too",
                 1,
             )
@@ -243,7 +224,7 @@ def subscriptions_list(
     with _open_store(database_url) as store:
         entries = store.list_subscriptions(desk, country=country, signal=signal)
     if not entries:
-        _console().print("No subscriptions match.")
+        make_console().print("No subscriptions match.")
         return
     table = Table(title=f"Subscriptions ({len(entries)})")
     for column in ("Desk", "Subscription"):
@@ -264,7 +245,7 @@ def subscriptions_list(
             _cell(_delivery_text(sub)),
             _cell([f"{kind}:{target}" for kind, target in sub.channels.targets()]),
         )
-    _console().print(table)
+    make_console().print(table)
 
 
 def _subscription_from_options(options: dict[str, Any]) -> Subscription:
@@ -353,9 +334,9 @@ def subscriptions_add(
             text = from_yaml.read_text(encoding="utf-8")
             subscription = parse_subscription(parse_yaml(from_yaml, text), str(from_yaml))
         except OSError as exc:
-            raise _fail(f"{from_yaml}: cannot read: {exc.strerror}", 2) from None
+            raise fail(f"{from_yaml}: cannot read: {exc.strerror}", 2) from None
         except ConfigError as exc:
-            raise _fail(str(exc), 2) from None
+            raise fail(str(exc), 2) from None
     else:
         if subscription_id is None:
             raise typer.BadParameter("give --id (or --from-yaml FILE)", param_hint="--id")
@@ -382,7 +363,7 @@ def subscriptions_add(
         try:
             subscription = _subscription_from_options(options)
         except ConfigError as exc:
-            raise _fail(str(exc), 2) from None
+            raise fail(str(exc), 2) from None
     with _open_store(database_url) as store:
         store.add_subscription(desk, subscription)
     typer.echo(f"added subscription {subscription.id} to desk {desk}")
@@ -480,7 +461,7 @@ def routes_test(
         try:
             subscriptions = load_subscriptions(config)
         except ConfigError as exc:
-            raise _fail(str(exc), 2) from None
+            raise fail(str(exc), 2) from None
         source = str(config)
     else:
         with _open_store(database_url) as store:
@@ -491,8 +472,8 @@ def routes_test(
             country, admin1, signals, severity, lat, lon, when, city=city
         )
     except ValueError as exc:
-        raise _fail(str(exc), 2) from None
-    console = _console()
+        raise fail(str(exc), 2) from None
+    console = make_console()
     if not explained:
         console.print(f"No subscriptions in {source}.")
         return
@@ -611,10 +592,10 @@ def silences_list(
     with _open_store(database_url) as store:
         silences = store.list_silences(None if show_all else now)
     if not silences:
-        _console().print("No silences." if show_all else "No active silences.")
+        make_console().print("No silences." if show_all else "No active silences.")
         return
     title = f"{'Silences' if show_all else 'Active silences'} ({len(silences)})"
-    _console().print(_silences_table(silences, now, title))
+    make_console().print(_silences_table(silences, now, title))
 
 
 @silences_app.command("expire")
