@@ -5,8 +5,8 @@
 Per run, in the same process and on the same articles:
 - classifier: `classify_batch` over batches of `--batch` articles; articles/s and
   sentences/s (every sentence of title and text), and the time spent inside the
-  embedder, so that overhead = everything but the model;
-- bare model: the same embedder embedding every sentence of the same articles.
+  fine-tuned signal model, so that overhead = everything but the model;
+- bare model: the same signal model scoring every sentence of the same articles.
 Reports medians over runs, the ratio classifier/bare model, and peak memory (max RSS).
 """
 
@@ -22,18 +22,18 @@ import time
 from collections.abc import Sequence
 from datetime import UTC, datetime
 
-from classifiers import build_classifier, build_embedder
-from classifiers.embedding import Embedder, Matrix
+from classifiers import build_classifier
 from classifiers.sentences import split_sentences
+from classifiers.signal_model import Probabilities, SignalModel
 from flashpoint.records import Article
 from flashpoint.settings import ClassifierSettings
 from tests.conftest import FAKES
 
 
-class TimedEmbedder:
-    """Wraps an embedder and adds up the seconds spent in it."""
+class TimedModel:
+    """Wraps the signal model and adds up the seconds spent in it."""
 
-    def __init__(self, inner: Embedder) -> None:
+    def __init__(self, inner: SignalModel) -> None:
         self.inner = inner
         self.seconds = 0.0
         self.sentences = 0
@@ -42,10 +42,10 @@ class TimedEmbedder:
     def name(self) -> str:
         return self.inner.name
 
-    def embed(self, sentences: Sequence[str]) -> Matrix:
+    def probabilities(self, sentences: Sequence[str]) -> Probabilities:
         start = time.perf_counter()
         try:
-            return self.inner.embed(sentences)
+            return self.inner.probabilities(sentences)
         finally:
             self.seconds += time.perf_counter() - start
             self.sentences += len(sentences)
@@ -77,29 +77,29 @@ def main() -> None:
     sentences = [
         s for a in articles for s in (*split_sentences(a.title or ""), *split_sentences(a.text))
     ]
-    embedder = TimedEmbedder(build_embedder(settings))
     from classifiers.model_classifier import ModelClassifier
 
     classifier = build_classifier(settings)
     assert isinstance(classifier, ModelClassifier)
-    classifier.embedder = embedder
+    timed = TimedModel(classifier.model)
+    classifier.model = timed
     classifier.classify_batch(articles[:8])  # warm up: gazetteer, sessions, caches
     rows = []
     for run in range(1, options.runs + 1):
-        embedder.seconds, embedder.sentences = 0.0, 0
+        timed.seconds, timed.sentences = 0.0, 0
         start = time.perf_counter()
         for first in range(0, len(articles), options.batch):
             classifier.classify_batch(articles[first : first + options.batch])
         total = time.perf_counter() - start
-        model_seconds, embedded = embedder.seconds, embedder.sentences
+        model_seconds, scored = timed.seconds, timed.sentences
         start = time.perf_counter()
-        embedder.inner.embed(sentences)
+        timed.inner.probabilities(sentences)
         bare = time.perf_counter() - start
-        rows.append((total, model_seconds, embedded, bare))
+        rows.append((total, model_seconds, scored, bare))
         print(
             f"run {run}: classifier {len(articles) / total:.1f} articles/s "
-            f"({len(sentences) / total:.0f} sentences/s; {embedded} of {len(sentences)} "
-            f"sentences embedded; model {model_seconds:.1f} s of {total:.1f} s); bare model "
+            f"({len(sentences) / total:.0f} sentences/s; {scored} of {len(sentences)} "
+            f"sentences scored; model {model_seconds:.1f} s of {total:.1f} s); bare model "
             f"over every sentence {bare:.1f} s ({len(sentences) / bare:.0f} sentences/s)",
             flush=True,
         )
@@ -117,7 +117,7 @@ def main() -> None:
         f"| classifier throughput | {len(articles) / total:.1f} articles/s, "
         f"{len(sentences) / total:.0f} sentences/s |"
     )
-    print(f"| sentences embedded (cue gate) | {rows[-1][2]} of {len(sentences)} |")
+    print(f"| sentences through the model (gate) | {rows[-1][2]} of {len(sentences)} |")
     print(
         f"| bare model, every sentence | {bare:.1f} s ({len(sentences) / bare:.0f} sentences/s) |"
     )

@@ -1,11 +1,12 @@
 """classifiers stage: articles in, `Classification`s out (the `flashpoint classify` contract).
 
 `ModelClassifier` (the default) scores candidate sentences with all-MiniLM-L6-v2
-embeddings and per-signal heads on top of the cue rules; `RuleClassifier` is the cue
-rules alone. Both are composed of plain modules: `sentences` (splitter), `cues` (cue
-rules, the cheap gate), `context` (negation, denial, history, irrealis, hedges),
+fine-tuned for the signals (`signal_model`, trained by `finetune`), read together with the
+cue rules; `RuleClassifier` is the cue rules alone. Both are composed of plain modules:
+`sentences` (splitter), `cues` (cue rules, the cheap gate), `context` (negation, denial,
+history, irrealis, hedges),
 `casualties` (figures), `gazetteer` (places), `severity` (0..5 table), `embedding`
-(ONNX Runtime or PyTorch), `heads` and `train` (the per-signal heads), `thresholds`.
+(sentence embeddings for the event stage: ONNX Runtime or PyTorch), `thresholds`.
 """
 
 from __future__ import annotations
@@ -22,7 +23,7 @@ if TYPE_CHECKING:
 
 
 def build_embedder(settings: ClassifierSettings) -> Embedder:
-    """The embedding backend named by the settings (onnx or torch)."""
+    """The sentence embedder the event stage compares reports with (onnx or torch)."""
     from .embedding import OnnxEmbedder, TorchEmbedder
 
     if settings.backend == "torch":
@@ -36,19 +37,22 @@ def build_embedder(settings: ClassifierSettings) -> Embedder:
 
 
 def build_classifier(settings: ClassifierSettings | None = None) -> Classifier:
-    """The classifier the settings ask for: the model by default, or the rules alone."""
+    """The classifier the settings ask for: the fine-tuned model by default, or the rules."""
     from flashpoint.settings import ClassifierSettings
 
     from .model_classifier import ModelClassifier
+    from .signal_model import OnnxSignalModel
 
     settings = settings or ClassifierSettings()
     if settings.backend == "rules":
         return RuleClassifier()
-    return ModelClassifier(
-        build_embedder(settings),
-        heads_path=settings.heads_path,
-        thresholds_path=settings.thresholds_path,
+    model = OnnxSignalModel(
+        settings.signal_model_path,
+        settings.model_dir,
+        batch_size=settings.batch_size,
+        threads=settings.threads,
     )
+    return ModelClassifier(model, thresholds_path=settings.thresholds_path)
 
 
 def default_classifier() -> Classifier:

@@ -8,27 +8,47 @@ a person noun is 1. Qualifiers go: "at least 12", "more than 12", "nearly 12" ->
 but adds no figure.
 
 Where the number sits: "Five soldiers were killed" (before the keyword), "killing 12
-people" / "the death toll rose to 15" (after), "N soldiers and M civilians were killed"
-(a list before: N and M are two groups).
+people" / "the death toll rose to 15" / "Fatalities: 3" (after), "N soldiers and M
+civilians were killed" (a list before: N and M are two groups). A figure after the
+keyword must follow it without punctuation: in "five killed, nine wounded" the nine are
+wounded, not killed. Verbs that only report what the subject did ("kill", "kills",
+"injures") take no figure from before them ("gunmen kill villagers" reports no gunmen
+killed). Keywords: killed/kill/died/die/dead/deaths/fatalities/slain/martyred/KIA (and
+"died of wounds"), wounded/injured/hurt/WIA; "bodies" when they are found ("the bodies of
+4 soldiers were found"); communiqué claims "destroyed/eliminated N invaders" (killed, with
+a person noun after the number); "lost N servicemen" counts as a mention without a
+figure (losses mix the dead and the wounded), as do "deadly attacks", "gunned down".
 
 Combining mentions (per kind, killed or injured), kept simple on purpose:
 
 1. each mention has a group: the person noun next to its number ("soldiers", "guards",
    "villagers"), or none ("people", "the death toll", no noun);
-2. the same group reported twice keeps its smallest figure (two sources, or an update:
-   "killed 12 ... the death toll rose to 15" -> 12; TAXONOMY.md: the most conservative);
+2. the same group reported twice keeps its smallest figure (two sources disagreeing:
+   TAXONOMY.md: the most conservative), and so does the total: a headline and a lead
+   that repeat "seven killed" give 7, not 14;
 3. different groups add up ("two guards were killed ... three villagers died" -> 5);
    "another two soldiers" is a new group;
 4. a figure without a group is a total: the result is the larger of that total (its
    smallest report) and the sum of the groups (which it usually includes);
-5. sub-groups ("including 5 children", "among them", "of whom") add nothing.
+5. sub-groups ("including 5 children", "among them", "of whom") add nothing, also when
+   the aside sits between commas ("Seven people, including three children, died" -> 7);
+6. a toll that rose ("the death toll rose to 15", "bringing the toll to 15") is an update,
+   not a disagreement: it replaces the article's other totals ("killed 12 ... the death
+   toll rose to 15" -> 15);
+7. a sentence that opens a separate incident ("separately", "in another attack",
+   "elsewhere") starts a new tally, and the incidents add up.
 
 Zero: only an explicit "no one was killed", "no casualties", "no deaths", "nobody was
 hurt" gives 0; silence gives None. A non-zero figure of the same kind wins over a zero.
 
+Background tolls of a whole war or period ("the war has killed more than 300,000", "killed
+since the conflict began", "this year") fire the signal but give no figure: they are not
+the incident the article reports.
+
 What it drops: mentions that are negated, denied, dated in the past ("hundreds died in
 2013"), hypothetical ("could kill thousands"), about sport, crime, accidents or disasters
-(see `NON_CONFLICT`), and bare years ("2,017" is a number, "2017" is a date).
+(see `NON_CONFLICT`), bare years ("2,017" is a number, "2017" is a date) and the digits
+of dates and times ("13/11/12", "19:30").
 """
 
 from __future__ import annotations
@@ -100,44 +120,97 @@ QUALIFIERS = frozenset(
 KILLED_WORDS = frozenset(
     words(
         """
-        killed killing kills dead died dies deaths fatalities slain massacred executed lives
+        killed killing kills kill dead died dies die deaths fatalities fatality slain massacred
+        executed lives martyred kia kias bodies
         """
     )
 )
-INJURED_WORDS = frozenset(["wounded", "wounding", "injured", "injuring", "injuries", "hurt"])
+INJURED_WORDS = frozenset(
+    words(
+        """
+        wounded wounding wounds injured injuring injures injuries hurt wia wias
+        """
+    )
+)
 FORWARD_WORDS = frozenset(
     words(
         """
-        killed killing kills massacred executed wounded wounding injured injuring toll
+        killed killing kills kill massacred executed wounded wounding wounds injured injuring
+        injures toll bodies fatalities deaths dead
         """
     )
 )
 AUXILIARIES = frozenset(
     words(
         """
-        were was been be being are is have has had reportedly also later all both others and
-        more
+        were was been be being are is have has had reportedly reported confirmed also later all
+        both others and more
         """
     )
+)
+# Claims of enemy losses in military communiqués: "destroyed 40 invaders", "eliminated
+# up to 100 mercenaries" count as killed when a person noun follows the number.
+KILLED_CLAIMS = frozenset(words("destroyed eliminated liquidated neutralised neutralized"))
+# "Lost 200 servicemen" reports casualties (killed and wounded together): the mention
+# counts, without a figure.
+LOSS_WORDS = frozenset(words("lost losing loses"))
+# A toll that replaces the article's earlier figures: "the death toll rose to 12",
+# "bringing the toll to 14". It does not add to them.
+UPDATE = re.compile(
+    r"\b(?:(?:death )?toll (?:\S+ ){0,8}?(?:has |had |later |then |now )?(?:rose|risen|rises"
+    r"|rising|climbed|climbs|increased|increases|jumped|reached|reaches|mounted|stands|stood)"
+    r"|(?:bringing|brought|brings|raising|raised|taking|took|pushing|pushed) the (?:death )?toll"
+    r"|(?:updated|revised|new|latest) (?:death )?toll)\b"
+)
+# A new incident inside the same article: its figures add to the ones before.
+SEPARATE = re.compile(
+    r"\b(?:separately|elsewhere|in (?:a|another) (?:separate|second|different|later|earlier)?"
+    r" ?(?:incident|attack|strike|raid|ambush|clash|explosion|bombing)|in another (?:incident"
+    r"|attack|strike|raid|ambush|clash|explosion|bombing|village|town|district|province|city))\b"
+)
+# Background tolls of a whole war or period ("the war, which has killed more than 300,000
+# people", "8,000 killed since the conflict began", "72 soldiers killed this year"): the
+# mention fires `casualties`, its figure is not the article's incident.
+BACKGROUND = re.compile(
+    r"\b(?:since (?:the )?(?:start|beginning|outbreak|onset) of|since (?:\S+ ){0,3}?(?:war"
+    r"|conflict|uprising|revolution|crisis|insurgency|invasion|fighting) (?:began|started"
+    r"|erupted|broke)|(?:over|in|during) the (?:past|last) (?:year|\w+ years|decade)"
+    r"|since (?:\w+ )?(?:19|20)\d\d|(?:has|have) since (?:killed|claimed|left)"
+    r"|(?:war|conflict|uprising|revolution|crisis|insurgency|invasion)"
+    r" (?:that |which )?(?:has |have |had )?(?:since |so far |already )?(?:killed|claimed|left)"
+    r"|(?:so far|since january) this year|this year|to date|in total|overall toll"
+    r"|(?:total|overall|cumulative) death toll|years? of (?:conflict|war|civil war|fighting"
+    r"|turmoil|violence)|\w+-year(?:-old)? (?:civil )?(?:war|conflict|rebellion|uprising"
+    r"|insurgency)|(?:which|that) (?:began|started|erupted) in|(?:killed|died) in (?:\S+ )?"
+    r"(?:civil war|multi-front conflict))\b"
+)
+# Mentions that fire `casualties` but carry no figure: "deadly attacks", "gunned down".
+NO_FIGURE = re.compile(
+    r"\b(?:deadly|deadliest) (?:attacks?|clash(?:es)?|strikes?|air ?strikes?|blasts?|bombings?"
+    r"|raids?|fighting|shelling|violence|explosions?|ambush(?:es)?|assault|offensive|battles?)"
+    r"|\bgun(?:ned|s|ning)? (?:\w+ ){0,3}?down\b(?! (?:a |an |the )?(?:plane|jet|drone|aircraft"
+    r"|helicopter|missile|rocket)s?)|\bshot dead"
 )
 # Person nouns that name a group; the generic ones ("people") name none.
 GROUPS: dict[str, str] = {
     noun: canonical
     for canonical, nouns in {
-        "soldiers": "soldier soldiers troops troop servicemen serviceman conscripts recruits",
+        "soldiers": "soldier soldiers troops troop forces servicemen serviceman conscripts "
+        "recruits defenders defender servicemembers personnel marines paratroopers peacekeepers",
         "civilians": "civilian civilians",
         "villagers": "villager villagers",
         "residents": "resident residents",
         "guards": "guard guards",
-        "fighters": "fighter fighters militiamen militants militant rebels rebel combatants "
-        "jihadists insurgents gunmen attackers",
+        "fighters": "fighter fighters militiamen militiaman militants militant rebels rebel "
+        "combatants jihadists insurgents gunmen attackers assailants separatists separatist "
+        "taliban taleban mercenaries mercenary invaders invader occupiers terrorists terrorist",
         "police": "policemen policeman police officers officer gendarmes gendarme",
         "children": "children child boys girls boy girl schoolchildren students pupils",
         "women": "women woman",
         "men": "men man",
         "workers": "workers worker aid staff employees",
         "medics": "medics paramedics doctors nurses",
-        "journalists": "journalists journalist reporters",
+        "journalists": "journalists journalist reporters reporter",
         "patients": "patients",
         "worshippers": "worshippers",
         "passengers": "passengers",
@@ -145,6 +218,10 @@ GROUPS: dict[str, str] = {
         "refugees": "refugees refugee migrants displaced",
         "others": "others",
         "*": "people persons individuals person",
+        "relatives": "brothers brother sisters sister relatives family",
+        "officials": "officials official leaders leader elders elder commanders commander chief "
+        "chiefs members member volunteers volunteer rescuers rescuer teenagers teenager",
+        "prisoners": "prisoners prisoner convicts convict hostages hostage detainees detainee",
     }.items()
     for noun in nouns.split()
 }
@@ -175,8 +252,53 @@ ZERO = re.compile(
     r"|injuries) were not reported|caused no (?:casualties|deaths|injuries)|no lives were lost)\b"
 )
 _TOKEN = re.compile(r"\d[\d,]*(?:\.\d+)?|[a-z]+(?:-[a-z]+)*")
-_SUBSET = frozenset(["including", "among", "whom", "mostly", "mainly", "them"])
+# "including 5 children", "among them 3 women"; not "were among 48 people killed", where the
+# figure after "among" is the total.
+_SUBSET = frozenset(["including", "whom", "mostly", "mainly", "them"])
+# "Seven people, including three children, died": the commas of such an aside do not end
+# the clause of "seven people".
+_SUBSET_ASIDE = re.compile(
+    r",\s*(?:including|among them|among whom|of whom|most of them|mostly|mainly)\b[^,;:()]{1,60},"
+)
 _NEW_GROUP = frozenset(["another", "other", "further", "additional", "more"])
+# Words that never take their figure from before them: "gunmen kill villagers" does not
+# report gunmen killed.
+_ACTIVE_ONLY = frozenset(words("kill kills killing injures injuring wounding"))
+# Nouns that take their figure only through a colon ("Fatalities: 3", coders' notes) or,
+# for bodies, through "of" ("the bodies of 4 soldiers").
+_NOUNS = frozenset(words("dead deaths fatalities fatality bodies"))
+_NOUNS_OF_KIND = frozenset(
+    words("deaths death fatalities fatality injuries lives toll bodies wounds casualties")
+)
+_BODIES_FOUND = re.compile(
+    r"\b(?:found|recovered|discovered|retrieved|pulled|exhumed|unearthed|dumped|lying)\b"
+)
+# Between a number and its verb, an unlisted person noun with its modifiers ("Two LPR
+# herders killed") is accepted when it ends like a person noun and nothing between reads
+# as a verb or a thing ("three shells landed and killed" counts shells, not victims).
+_DEMONYM = re.compile(r"(?:ians?|ese|is|ans)$")
+_PERSON_SUFFIX = re.compile(r"(?:m[ae]n|ians?|ists?|ants?|ers|ees|ors|ren)$")
+_NOT_PERSON = frozenset(
+    words(
+        """
+        helicopters bombers containers launchers carriers tankers shelters centers borders orders
+        quarters headquarters numbers towers motors sectors tractors reactors corridors doors
+        floors hours minutes days weeks months years times occasions shells rockets missiles
+        strikes drones bombs mines attacks and or with by in at on from after as of during near
+        for to when while over since amid
+        """
+    )
+)
+# A singular person noun right before the verb, with no number: one person ("Ukrainian
+# soldier killed", "civilian dies of wounds").
+_SINGULAR = frozenset(
+    noun
+    for noun in GROUPS
+    if not noun.endswith(("s", "men", "children"))
+    and noun not in ("police", "staff", "aid", "personnel", "family", "displaced", "people")
+    and noun not in ("troop", "taliban", "taleban", "person")
+)
+_PUNCTUATION = re.compile(r"[,;.!?()\[\]|\u2013\u2014]|\s-\s")
 
 
 @dataclass(frozen=True)
@@ -188,6 +310,8 @@ class CasualtyMention:
     group: str | None  # canonical group, None for people in general
     sentence: int  # index of the sentence in the article
     subset: bool = False  # "including 5 children": already counted in a bigger figure
+    update: bool = False  # "the death toll rose to 12": replaces the earlier figures
+    separate: bool = False  # its sentence opens a new incident ("in a separate attack")
 
     @property
     def civilian(self) -> bool:
@@ -217,7 +341,7 @@ def _units(lower: str) -> list[_Unit]:
     out: list[_Unit] = []
     i = 0
     while i < len(tokens):
-        value, used = _number_at(tokens, i)
+        value, used = (None, 0) if _date_part(lower, *tokens[i][1:]) else _number_at(tokens, i)
         if used:
             start, end = tokens[i][1], tokens[i + used - 1][2]
             out.append(_Unit(lower[start:end], start, end, value))
@@ -227,6 +351,19 @@ def _units(lower: str) -> list[_Unit]:
             out.append(_Unit(text, start, end))
             i += 1
     return out
+
+
+def _date_part(lower: str, start: int, end: int) -> bool:
+    """Digits of a date or time ("13/11/12", "19:30"): not a figure."""
+    if not lower[start].isdigit():
+        return False
+    after, before = lower[end : end + 2], lower[max(0, start - 2) : start]
+    return (
+        after[:1] == "/"
+        or before[-1:] == "/"
+        or (after[:1] == ":" and after[1:2].isdigit())
+        or (before[-1:] == ":" and before[:1].isdigit())
+    )
 
 
 def _number_at(tokens: list[tuple[str, int, int]], i: int) -> tuple[int | None, int]:
@@ -279,25 +416,50 @@ def find_mentions(sentence: str, index: int, reference_year: int) -> list[Casual
     if NON_CONFLICT.search(lower) and not CONFLICT.search(lower):
         return []
     units = _units(lower)
+    # Clause bounds are read on a copy whose subset asides lost their commas.
+    flat = _SUBSET_ASIDE.sub(lambda m: m.group(0).replace(",", " "), lower)
+    update = UPDATE.search(lower) is not None
+    separate = SEPARATE.search(lower) is not None
+    background = BACKGROUND.search(lower) is not None
     out: list[CasualtyMention] = []
     for k, unit in enumerate(units):
-        kind: Kind | None = None
-        if unit.text in KILLED_WORDS or (
-            unit.text == "toll" and k > 0 and units[k - 1].text == "death"
-        ):
-            kind = "killed"
-        elif unit.text in INJURED_WORDS:
-            kind = "injured"
+        kind = _kind(units, k, lower, update)
         if kind is None:
-            continue
-        if unit.text == "lives" and not re.search(
-            r"\b(?:lost|claimed|took|cost)\b", lower[max(0, unit.start - 40) : unit.start]
-        ):
+            if unit.text in KILLED_CLAIMS or unit.text in LOSS_WORDS:
+                claim = _claim(units, k, index)
+                if claim and not _dropped(lower, unit.start, unit.end, reference_year):
+                    out.append(claim)
             continue
         if _dropped(lower, unit.start, unit.end, reference_year):
             continue
-        found = _forward(units, k, kind, index) or _backward(units, k, kind, index, lower)
-        out.extend(found or [CasualtyMention(kind, None, _nearby_group(units, k), index)])
+        found = _forward(units, k, kind, index, lower)
+        # "Two gunmen killed villagers": an active verb with its object after it takes no
+        # figure from before it.
+        active = unit.text in _ACTIVE_ONLY or (
+            k + 1 < len(units)
+            and units[k + 1].text in GROUPS
+            and not _PUNCTUATION.search(lower[unit.end : units[k + 1].start])
+        )
+        if not found and not active:
+            found = _backward(units, k, kind, index, flat)
+        if not found:
+            found = _one_after(units, k, kind, index, lower)
+        toll = update and unit.text == "toll"
+        out.extend(
+            CasualtyMention(
+                m.kind,
+                None if background else m.count,
+                m.group,
+                m.sentence,
+                m.subset,
+                toll,
+                separate,
+            )
+            for m in found or [CasualtyMention(kind, None, _nearby_group(units, k), index)]
+        )
+    for match in NO_FIGURE.finditer(lower):
+        if not _dropped(lower, match.start(), match.end(), reference_year):
+            out.append(CasualtyMention("killed", None, None, index, separate=separate))
     for match in ZERO.finditer(lower):
         if context.is_historical(lower, match.start(), match.end(), reference_year):
             continue
@@ -314,6 +476,47 @@ def find_mentions(sentence: str, index: int, reference_year: int) -> list[Casual
     return out
 
 
+def _kind(units: list[_Unit], k: int, lower: str, update: bool) -> Kind | None:
+    """The kind of casualty word units[k] is, if it is one here."""
+    text = units[k].text
+    before = units[k - 1].text if k > 0 else ""
+    if text == "toll":
+        return "killed" if before == "death" or update else None
+    if text == "lives":
+        window = lower[max(0, units[k].start - 40) : units[k].start]
+        return "killed" if re.search(r"\b(?:lost|claimed|took|cost)\b", window) else None
+    if text == "bodies":
+        return "killed" if _BODIES_FOUND.search(lower) else None
+    if text == "wounds" and before in ("of", "from", "his", "her", "their", "its"):
+        return None  # "died of wounds": the death is the mention
+    if text in KILLED_WORDS:
+        return "killed"
+    if text in INJURED_WORDS:
+        return "injured"
+    return None
+
+
+def _claim(units: list[_Unit], k: int, index: int) -> CasualtyMention | None:
+    """'destroyed more than 40 invaders' (killed, 40); 'lost 200 servicemen' (no figure)."""
+    j = k + 1
+    while j < len(units) and j <= k + 4:
+        unit = units[j]
+        if unit.value is not None:
+            for noun in units[j + 1 : j + 4]:
+                if noun.text in GROUPS:
+                    canonical = GROUPS[noun.text]
+                    group = None if canonical == "*" else canonical
+                    count = None if units[k].text in LOSS_WORDS else unit.value
+                    return CasualtyMention("killed", count, group, index)
+                if noun.text.endswith("s") or noun.text in _NOT_PERSON or noun.value is not None:
+                    return None  # "destroyed 5 houses of civilians": the 5 are houses
+            return None
+        if unit.text not in QUALIFIERS:
+            return None
+        j += 1
+    return None
+
+
 def _dropped(lower: str, start: int, end: int, reference_year: int) -> bool:
     return (
         context.is_negated(lower, start)
@@ -323,24 +526,74 @@ def _dropped(lower: str, start: int, end: int, reference_year: int) -> bool:
     )
 
 
-def _forward(units: list[_Unit], k: int, kind: Kind, index: int) -> list[CasualtyMention]:
-    """'killing at least 12 people', 'the death toll rose to 15', 'left 5 dead'."""
-    if units[k].text not in FORWARD_WORDS:
+def _forward(
+    units: list[_Unit], k: int, kind: Kind, index: int, lower: str
+) -> list[CasualtyMention]:
+    """'killing at least 12 people', 'the death toll rose to 15', 'Fatalities: 3'."""
+    word = units[k].text
+    if word not in FORWARD_WORDS or k + 1 >= len(units):
         return []
     if k > 0 and units[k - 1].text in ("were", "was", "been", "be", "being", "are", "is"):
         return []
-    toll = units[k].text == "toll"
+    gap = lower[units[k].end : units[k + 1].start]
+    if word in _NOUNS and not (
+        gap.strip() == ":" or (word == "bodies" and units[k + 1].text == "of")
+    ):
+        return []
+    toll = word == "toll"
     j = k + 1
-    limit = k + (8 if toll else 4)
+    limit = k + (14 if toll else 4)
     while j < len(units) and j <= limit:
         unit = units[j]
+        gap = lower[units[j - 1].end : unit.start]
+        if (_TOLL_BREAK if toll else _PUNCTUATION).search(gap):
+            return []  # "five killed, nine wounded": the nine are not killed
         if unit.value is not None:
+            if toll and not _toll_figure(units, k, j):
+                return []
             return [CasualtyMention(kind, unit.value, _group_after(units, j), index)]
         if unit.text in ("a", "an") and j + 1 < len(units) and units[j + 1].text in GROUPS:
             return [CasualtyMention(kind, 1, _group_after(units, j), index)]
-        if not toll and unit.text not in QUALIFIERS:
+        if not toll and unit.text not in QUALIFIERS and unit.text != "of":
             return []
         j += 1
+    return []
+
+
+_TOLL_BREAK = re.compile(r"[;.!?]")
+_TOLL_LEADS = frozenset(
+    words("toll to at of reached reaches hit hits is was stands stood now rose rises climbed")
+)
+
+
+def _toll_figure(units: list[_Unit], k: int, j: int) -> bool:
+    """The number at j is the toll's ("toll ... rose to 31"), not another figure."""
+    i = j - 1
+    while i > k and units[i].text in QUALIFIERS and units[i].text not in _TOLL_LEADS:
+        i -= 1
+    return i == k or units[i].text in _TOLL_LEADS
+
+
+def _one_after(
+    units: list[_Unit], k: int, kind: Kind, index: int, lower: str
+) -> list[CasualtyMention]:
+    """'shelling kills LPR militiaman', 'sniper killed Ukrainian soldier': one."""
+    if units[k].text not in ("kills", "kill", "killed", "killing", "wounds", "injures"):
+        return []
+    for j in range(k + 1, min(k + 4, len(units))):
+        if _PUNCTUATION.search(lower[units[j - 1].end : units[j].start]):
+            return []
+        noun = units[j].text
+        if noun in _SINGULAR:
+            canonical = GROUPS[noun]
+            return [CasualtyMention(kind, 1, None if canonical == "*" else canonical, index)]
+        if (
+            noun.endswith("s")
+            or noun in GROUPS
+            or noun in _NOT_PERSON
+            or units[j].value is not None
+        ):
+            return []
     return []
 
 
@@ -351,24 +604,34 @@ def _backward(
     clause_start, _ = context.clause_bounds(lower, units[k].start)
     found: list[CasualtyMention] = []
     j = k - 1
+    right = k  # the words between a number and this index must describe people
     allowed_gap = True
-    while j >= 0 and units[j].start >= clause_start and k - j <= 9:
+    while j >= 0 and units[j].start >= clause_start and k - j <= 12:
         unit = units[j]
         if unit.text in KILLED_WORDS or unit.text in INJURED_WORDS:
             break
         if unit.value is not None:
             group = _group_after(units, j)
-            between = [u.text for u in units[j + 1 : k]]
+            between = [u.text for u in units[j + 1 : right]]
             plain = all(t in AUXILIARIES or t in GROUPS or t == "of" for t in between)
             if group is None and not plain:
-                break  # "three shells landed and killed": the number counts shells
+                group = _person_phrase(between)
+                if group is None:
+                    break  # "three shells landed and killed": the number counts shells
+                if group == "*":
+                    group = None
             if not allowed_gap and group is None:
                 break
             before = units[j - 1].text if j > 0 else ""
-            if before in _NEW_GROUP and group is not None:
-                group = f"{group}#{index}:{j}"
+            if before in _NEW_GROUP:
+                group = f"{group or '*'}#{index}:{j}"
             subset = before in _SUBSET
             found.append(CasualtyMention(kind, unit.value, group, index, subset))
+            if subset:
+                # "Seven people, including three children, died": look on for the seven.
+                right = j - 1
+                j -= 2
+                continue
             # A list: "5 soldiers and 3 civilians": keep looking left past "and"/",".
             if j > 0 and units[j - 1].text == "and":
                 j -= 2
@@ -379,7 +642,38 @@ def _backward(
             found.append(CasualtyMention(kind, 1, _group_after(units, j), index))
             break
         j -= 1
+    if not found and k > 0 and units[k].text not in _NOUNS_OF_KIND:
+        # "Ukrainian soldier killed": one, when nothing else stands for the figure (not
+        # "civilian deaths", where the noun is an adjective).
+        j = k - 1
+        while j > 0 and units[j].text in AUXILIARIES and units[j].start >= clause_start:
+            j -= 1
+        noun = units[j].text
+        if noun in _SINGULAR and units[j].start >= clause_start:
+            canonical = GROUPS[noun]
+            group = None if canonical == "*" else canonical
+            if j > 0 and units[j - 1].text in _NEW_GROUP:
+                group = f"{group or '*'}#{index}:{j}"  # "another soldier died"
+            found.append(CasualtyMention(kind, 1, group, index))
     return found
+
+
+def _person_phrase(between: list[str]) -> str | None:
+    """The group named by modifiers + an unlisted person noun ("dpr herders"), or None."""
+    content = [t for t in between if t not in AUXILIARIES and t != "of"]
+    if not content or len(content) > 3:
+        return None
+    if any(t in _NOT_PERSON or t.endswith(("ed", "ing")) for t in content):
+        return None
+    last = content[-1]
+    if last in GROUPS:
+        canonical = GROUPS[last]
+        return None if canonical == "*" else canonical
+    if _PERSON_SUFFIX.search(last) or _DEMONYM.search(last):
+        # "13 Ukrainians", "8 loyalists": people in general, a total (an unlisted noun is
+        # more often another name for a listed group than a group of its own)
+        return "*"
+    return None
 
 
 def _nearby_group(units: list[_Unit], k: int) -> str | None:
@@ -412,6 +706,12 @@ class CasualtyReport:
 
 def combine(mentions: Sequence[CasualtyMention]) -> Casualties:
     """Totals per kind by the rules of the module docstring."""
+    incident_of: dict[int, int] = {}
+    incident = 0
+    for sentence in sorted({m.sentence for m in mentions}):
+        if any(m.separate for m in mentions if m.sentence == sentence) and incident_of:
+            incident += 1
+        incident_of[sentence] = incident
     totals: dict[str, int | None] = {}
     for kind in ("killed", "injured"):
         figures = [m for m in mentions if m.kind == kind and m.count and not m.subset]
@@ -419,14 +719,26 @@ def combine(mentions: Sequence[CasualtyMention]) -> Casualties:
             zero = any(m.kind == kind and m.count == 0 for m in mentions)
             totals[kind] = 0 if zero else None
             continue
-        by_group: dict[str | None, list[int]] = defaultdict(list)
+        by_incident: dict[int, list[CasualtyMention]] = defaultdict(list)
         for mention in figures:
-            assert mention.count is not None
-            by_group[mention.group].append(mention.count)
-        generic = min(by_group.pop(None, [0]))
-        specific = sum(min(counts) for counts in by_group.values())
-        totals[kind] = max(generic, specific)
+            by_incident[incident_of[mention.sentence]].append(mention)
+        totals[kind] = sum(_incident_total(group) for group in by_incident.values())
     return Casualties(killed=totals["killed"], injured=totals["injured"])
+
+
+def _incident_total(figures: list[CasualtyMention]) -> int:
+    """One incident's figure: updates replace, groups add, repeats keep the smallest."""
+    by_group: dict[str | None, list[int]] = defaultdict(list)
+    updates = [m.count for m in figures if m.update and m.count]
+    for mention in figures:
+        if mention.count and not mention.update:
+            by_group[mention.group].append(mention.count)
+    generic_reports = by_group.pop(None, [])
+    # A toll that rose replaces the earlier totals (tolls rise, so the largest is the
+    # latest); otherwise two reports of one total disagree: the smallest.
+    generic = max(updates) if updates else min(generic_reports, default=0)
+    specific = sum(min(counts) for counts in by_group.values())
+    return max(generic, specific)
 
 
 def extract(sentences: Sequence[str], reference_year: int) -> CasualtyReport:

@@ -28,7 +28,6 @@ Hedged reports ("reportedly", "accused ... of") keep their signal at 0.8 x the s
 
 from __future__ import annotations
 
-import hashlib
 import re
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -524,7 +523,7 @@ CUES: tuple[Cue, ...] = (
         _rx(
             r"\b(?:ultimatum|(?:imminent|impending|looming|expected|planned|anticipated)"
             r" (?:\w+ )?(?:attack|assault|offensive|invasion|strike|push)|fears? (?:of )?(?:an? )?"
-            r"(?:new |imminent |impending |possible |renewed |fresh )?(?:attack|assault|offensive"
+            r"(?:[\w-]+ ){0,2}?(?:attack|assault|offensive"
             r"|invasion|escalation)|threat of (?:an? )?(?:\w+ )?(?:attack|assault|offensive"
             r"|invasion)|prepar(?:ing|es|ed) (?:for|to launch) (?:an? )?(?:\w+ )?(?:attack"
             r"|assault|offensive|invasion)|ahead of (?:an? )?(?:expected |planned )?(?:attack"
@@ -740,14 +739,14 @@ def score_sentence(
 class SentenceReading:
     """The cue hits of a sentence, and the signals whose cues matched but were ruled out.
 
-    `ruled_out` holds signals a cue named but context dropped: negated, denied, dated in
-    the past, only threatened or demanded, or vetoed for the sentence (sport, protest,
-    crime, failed talks, a defused device). A model scoring the same sentence must not
-    overrule that reading.
+    `ruled_out` maps each signal a cue named but context dropped to why: negated, denied,
+    dated in the past, only threatened or demanded, or vetoed for the sentence (sport,
+    protest, crime, failed talks, a defused device). A model scoring the same sentence
+    keeps that reading and records it (see `classifiers.model_classifier`).
     """
 
     hits: dict[str, CueHit]
-    ruled_out: frozenset[str]
+    ruled_out: dict[str, str]
 
 
 def read_sentence(
@@ -758,14 +757,17 @@ def read_sentence(
     vetoed = vetoed_signals(lower) | extra_vetoes
     hedge = context.hedge_factor(lower)
     best: dict[str, CueHit] = {}
-    ruled_out: set[str] = set()
+    ruled_out: dict[str, str] = {}
     deferred: list[tuple[Cue, re.Match[str]]] = []
     for cue in CUES:
         for match in cue.pattern.finditer(lower):
-            if cue.signal in vetoed or not _match_counts(
-                cue, lower, sentence, match, reference_year
-            ):
-                ruled_out.add(cue.signal)
+            reason = (
+                "vetoed for this sentence"
+                if cue.signal in vetoed
+                else _why_not(cue, lower, sentence, match, reference_year)
+            )
+            if reason:
+                ruled_out.setdefault(cue.signal, reason)
                 continue
             if cue.needs_violence:
                 deferred.append((cue, match))
@@ -782,7 +784,9 @@ def read_sentence(
     if violent:
         for cue, match in deferred:
             _keep(best, cue, match, cue.strength * hedge)
-    return SentenceReading(best, frozenset(ruled_out - set(best)))
+    return SentenceReading(
+        best, {signal: why for signal, why in ruled_out.items() if signal not in best}
+    )
 
 
 _VIOLENT_VERBS = re.compile(
@@ -792,38 +796,25 @@ _VIOLENT_VERBS = re.compile(
 )
 
 
-def _match_counts(
+def _why_not(
     cue: Cue, lower: str, original: str, match: re.Match[str], reference_year: int
-) -> bool:
+) -> str:
+    """Why this cue match does not count here ("" when it counts)."""
     start, end = match.start(), match.end()
-    if context.is_negated(lower, start) or context.is_denied(lower, start):
-        return False
+    if context.is_negated(lower, start):
+        return "negated"
+    if context.is_denied(lower, start):
+        return "denied"
     if not cue.history_exempt and context.is_historical(lower, start, end, reference_year):
-        return False
+        return "history"
     if cue.action and context.is_irrealis(lower, start):
-        return False
-    return cue.check is None or cue.check(lower, original, match)
+        return "threatened or demanded, not done"
+    if cue.check is not None and not cue.check(lower, original, match):
+        return f"context rule of cue {cue.name}"
+    return ""
 
 
 def _keep(best: dict[str, CueHit], cue: Cue, match: re.Match[str], score: float) -> None:
     current = best.get(cue.signal)
     if current is None or score > current.score:
         best[cue.signal] = CueHit(cue.signal, round(score, 3), cue.name, match.start(), match.end())
-
-
-def rules_fingerprint() -> str:
-    """8 hex digits that change whenever a cue, veto, threshold or context rule changes."""
-    digest = hashlib.sha256()
-    for cue in CUES:
-        digest.update(
-            f"{cue.signal}|{cue.name}|{cue.pattern.pattern}|{cue.strength}|{cue.action}|"
-            f"{cue.history_exempt}|{cue.needs_violence}|{cue.check is not None}\n".encode()
-        )
-    for signals, pattern, condition in VETOES:
-        digest.update(f"{sorted(signals)}|{pattern.pattern}|{condition is not None}\n".encode())
-    digest.update(repr(sorted(THRESHOLDS.items())).encode())
-    for name in sorted(vars(context)):
-        value = getattr(context, name)
-        if isinstance(value, re.Pattern):
-            digest.update(f"{name}={value.pattern}\n".encode())
-    return digest.hexdigest()[:8]

@@ -83,7 +83,7 @@ def mean_pool(hidden: npt.NDArray[Any], mask: npt.NDArray[Any]) -> Matrix:
     return result
 
 
-class _Tokenized:
+class SortedTokenizer:
     """Tokenizes in length-sorted batches so padding stays short."""
 
     def __init__(self, model_dir: Path, max_tokens: int, batch_size: int) -> None:
@@ -125,7 +125,7 @@ class OnnxEmbedder:
 
         self.onnx_path = onnx_path or default_onnx_path()
         self.model_dir = model_dir or default_model_dir()
-        self._tokens = _Tokenized(self.model_dir, max_tokens, batch_size)
+        self._tokens = SortedTokenizer(self.model_dir, max_tokens, batch_size)
         options = onnxruntime.SessionOptions()
         if threads:
             options.intra_op_num_threads = threads
@@ -160,7 +160,7 @@ class TorchEmbedder:
             raise RuntimeError("the torch backend needs PyTorch: pip install '.[torch]'") from error
         self._torch = torch
         self.model_dir = model_dir or default_model_dir()
-        self._tokens = _Tokenized(self.model_dir, max_tokens, batch_size)
+        self._tokens = SortedTokenizer(self.model_dir, max_tokens, batch_size)
         self._model = AutoModel.from_pretrained(str(self.model_dir), local_files_only=True)
         self._model.eval()
 

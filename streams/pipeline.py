@@ -19,7 +19,8 @@ from alerts.notifiers import build_notifiers
 from alerts.routing import Router
 from alerts.subscriptions import SubscriptionConfig
 from audit.store import AuditStore
-from classifiers import Classifier, build_classifier
+from classifiers import Classifier, build_classifier, build_embedder
+from classifiers.model_classifier import ModelClassifier
 from desks.silences import Silence
 from desks.store import DeskStore
 from digests.sender import DigestSender
@@ -260,7 +261,10 @@ def build_pipeline(settings: Settings, classifier: Classifier | None = None) -> 
     config = desks.load_config()
     classifier = classifier or build_classifier(settings.classifier)
     events = SqlEventStore(store.engine)
-    embedder = getattr(classifier, "embedder", None)
+    # The event stage compares reports by their title+lead embeddings when the classifier
+    # is the model (the rules alone run without any model, so events then use signals only).
+    is_model = isinstance(classifier, ModelClassifier)
+    embedder = build_embedder(settings.classifier) if is_model else None
     clusterer = EventClusterer(
         events, settings.events, embed=embedder.embed if embedder is not None else None
     )

@@ -49,8 +49,9 @@ CASES: list[tuple[str, int | None, int | None]] = [
         5,
         None,
     ),
-    # the same group, updated or reported twice: the smallest figure
-    ("The strike killed 12 people. The death toll later rose to 15.", 12, None),
+    # a toll that rose replaces the earlier figure (an update, not a disagreement)
+    ("The strike killed 12 people. The death toll later rose to 15.", 15, None),
+    # the same group reported twice: the smallest figure
     ("The army said 20 fighters were killed. The rebels said 14 fighters died.", 14, None),
     # a sub-group adds nothing
     ("The blast killed twenty-one people, including five children.", 21, None),

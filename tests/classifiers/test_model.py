@@ -1,10 +1,12 @@
-"""The model-backed classifier: offline embeddings, both backends, heads, thresholds."""
+"""The model-backed classifier: the fine-tuned signal model, the event embeddings, training."""
 
 from __future__ import annotations
 
+import json
 import os
 import re
 import shutil
+from collections.abc import Sequence
 from pathlib import Path
 
 import numpy as np
@@ -12,10 +14,16 @@ import pytest
 
 from classifiers import build_classifier
 from classifiers.embedding import OnnxEmbedder, TorchEmbedder, default_model_dir
-from classifiers.heads import DEFAULT_HEADS_PATH, Heads
-from classifiers.model_classifier import ModelClassifier
+from classifiers.finetune import (
+    FineTuneConfig,
+    TrainingSet,
+    fine_tune,
+    load_training_set,
+    pseudo_articles,
+)
+from classifiers.model_classifier import SURE, ModelClassifier
+from classifiers.signal_model import DEFAULT_SIGNAL_MODEL_PATH, OnnxSignalModel
 from classifiers.thresholds import load_thresholds
-from classifiers.train import load_training_set, train
 from flashpoint.errors import ConfigError
 from flashpoint.records import SIGNAL_TYPES, Article
 from flashpoint.settings import ClassifierSettings
@@ -31,13 +39,18 @@ WORKED_EXAMPLE = (
 
 
 @pytest.fixture(scope="module")
+def signal_model() -> OnnxSignalModel:
+    return OnnxSignalModel()
+
+
+@pytest.fixture(scope="module")
 def onnx() -> OnnxEmbedder:
     return OnnxEmbedder()
 
 
 @pytest.fixture(scope="module")
 def sentences() -> list[str]:
-    return load_training_set().texts[::12]
+    return load_training_set().texts[::60]
 
 
 def test_nothing_is_fetched_from_a_hub(onnx: OnnxEmbedder) -> None:
@@ -71,8 +84,12 @@ def test_a_local_model_folder_can_be_configured(tmp_path: Path, sentences: list[
     assert embedder.embed(sentences[:3]).shape == (3, 384)
 
 
-def test_model_classifier_reads_the_worked_example_as_taxonomy_does(onnx: OnnxEmbedder) -> None:
-    [result] = ModelClassifier(onnx).classify_batch([Article(id="k", text=WORKED_EXAMPLE)])
+def test_model_classifier_reads_the_worked_example_as_taxonomy_does(
+    signal_model: OnnxSignalModel,
+) -> None:
+    [result] = ModelClassifier(signal_model).classify_batch(
+        [Article(id="k", text=WORKED_EXAMPLE)]
+    )
     assert result.signal_types() == {
         "explosive_device",
         "casualties",
@@ -84,24 +101,96 @@ def test_model_classifier_reads_the_worked_example_as_taxonomy_does(onnx: OnnxEm
     }
     assert (result.casualties.killed, result.casualties.injured) == (5, 12)
     assert (result.locations[0].name, result.locations[0].admin1) == ("Kadugli", "South Kordofan")
-    assert re.fullmatch(r"minilm-onnx-[0-9a-f]{8}/heads-[0-9a-f]{8}", result.model)
+    assert re.fullmatch(r"signals-[0-9a-f]{8}", result.model)
 
 
-def test_the_default_classifier_is_the_model() -> None:
+def test_the_default_classifier_is_the_fine_tuned_model() -> None:
     classifier = build_classifier(ClassifierSettings())
     assert isinstance(classifier, ModelClassifier)
+    assert classifier.version == OnnxSignalModel().name
     assert build_classifier(ClassifierSettings(backend="rules")).version.startswith("rules-")
 
 
-def test_training_is_reproducible_and_matches_the_shipped_heads(onnx: OnnxEmbedder) -> None:
-    training = load_training_set()
-    first, second = train(onnx, training), train(onnx, training)
-    assert first.heads.version == second.heads.version
+def test_the_shipped_model_was_trained_on_the_shipped_data() -> None:
+    """Editing the training data without retraining fails here: the version follows the data."""
+    card = json.loads(DEFAULT_SIGNAL_MODEL_PATH.with_suffix(".json").read_text())
+    assert card["training_data"] == load_training_set().digest
+    assert card["signals"] == list(SIGNAL_TYPES)
+    assert card["version"] == OnnxSignalModel().name
+    assert load_thresholds() == card["thresholds"]
+
+
+def test_a_model_card_for_other_signals_is_refused(tmp_path: Path) -> None:
+    shutil.copy(DEFAULT_SIGNAL_MODEL_PATH, tmp_path / "signals.onnx")
+    (tmp_path / "signals.json").write_text(json.dumps({"signals": ["armed_clash"]}))
+    with pytest.raises(ConfigError, match="trained for other signals"):
+        OnnxSignalModel(tmp_path / "signals.onnx")
+
+
+def test_fine_tuning_is_reproducible(tmp_path: Path) -> None:
+    """Two runs on the same data give the same weights, so the same version."""
+    full = load_training_set()
+    rows = list(range(0, len(full.texts), max(1, len(full.texts) // 48)))[:48]
+    small = TrainingSet([full.texts[i] for i in rows], full.labels[rows], "train-small")
+    config = FineTuneConfig(epochs=1, batch_size=16, max_tokens=24, held_out_share=0.25)
+    first = fine_tune(small, tmp_path / "a" / "signals.onnx", config)
+    second = fine_tune(small, tmp_path / "b" / "signals.onnx", config)
+    assert first.version == second.version
     assert first.thresholds == second.thresholds
-    shipped = Heads.load(DEFAULT_HEADS_PATH)
-    assert shipped.training_data == training.digest
-    assert np.allclose(shipped.weights, first.heads.weights, atol=1e-3)
-    assert load_thresholds() == first.thresholds
+    model = OnnxSignalModel(first.model_path)
+    probabilities = model.probabilities(small.texts[:5])
+    assert probabilities.shape == (5, len(SIGNAL_TYPES))
+    assert ((probabilities >= 0) & (probabilities <= 1)).all()
+
+
+def test_thresholds_are_chosen_on_articles_not_sentences() -> None:
+    labels = np.zeros((40, len(SIGNAL_TYPES)), dtype=np.float32)
+    labels[:4, 0] = 1
+    scores = np.full((40, len(SIGNAL_TYPES)), 0.2)
+    scores[:4, 0] = 0.9
+    article_labels, article_scores = pseudo_articles(labels, scores, seed=1)
+    assert len(article_labels) == len(article_scores) > 4 * 40 / 12
+    # An article's label is the union of its sentences', its score the best sentence's.
+    assert set(np.unique(article_scores[:, 0])) <= {0.2, 0.9}
+    assert ((article_scores[:, 0] == 0.9) == (article_labels[:, 0] == 1)).all()
+
+
+class FixedModel:
+    """A signal model that is sure of one signal in every sentence it is shown."""
+
+    name = "fixed-model"
+
+    def __init__(self, signal: str, probability: float) -> None:
+        self.column = SIGNAL_TYPES.index(signal)
+        self.probability = probability
+
+    def probabilities(self, sentences: Sequence[str]) -> np.typing.NDArray[np.float64]:
+        result = np.zeros((len(sentences), len(SIGNAL_TYPES)))
+        result[:, self.column] = self.probability
+        return result
+
+
+def test_a_veto_of_a_sure_reading_is_recorded_with_its_reason() -> None:
+    classifier = ModelClassifier(FixedModel("shelling", 0.97))
+    [denied] = classifier.classify_batch(
+        [Article(id="d", text="The defence ministry denied that its artillery shelled the town.")]
+    )
+    assert "shelling" not in denied.signal_types()
+    [veto] = denied.vetoed
+    assert (veto.type, veto.reason, veto.score) == ("shelling", "denied", 0.97)
+    assert "denied" in veto.evidence
+    [plain] = classifier.classify_batch(
+        [Article(id="p", text="Artillery shelled the town overnight, the governor said.")]
+    )
+    assert "shelling" in plain.signal_types() and plain.vetoed == []
+
+
+def test_an_unsure_reading_that_is_vetoed_is_simply_dropped() -> None:
+    classifier = ModelClassifier(FixedModel("shelling", SURE - 0.2))
+    [denied] = classifier.classify_batch(
+        [Article(id="d", text="The defence ministry denied that its artillery shelled the town.")]
+    )
+    assert "shelling" not in denied.signal_types() and denied.vetoed == []
 
 
 @pytest.mark.parametrize(
