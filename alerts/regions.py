@@ -18,12 +18,11 @@ Burkina Faso's regions, for example; those are admin2).
 
 Towns (`resolve_city`) come from the classifier's gazetteer (GeoNames cities), so a town a
 subscription names and a town the classifier reports are the same entry with the same
-coordinates; `haversine_km` measures the great-circle distance between two points.
+coordinates (`flashpoint.geo.haversine_km` measures distances).
 """
 
 from __future__ import annotations
 
-import math
 import re
 import unicodedata
 from dataclasses import dataclass
@@ -306,19 +305,6 @@ def admin1_names(country: str) -> list[str]:
     """The pycountry names of a country's top-level subdivisions, sorted, for messages."""
     exact, _ = _admin1_index(country.upper())
     return sorted({admin1.name for admin1 in exact.values()}, key=fold)
-
-
-# Mean Earth radius (IUGG), in km. Good to about 0.5% anywhere: plenty for a radius in km.
-EARTH_RADIUS_KM = 6371.0088
-
-
-def haversine_km(lat1: float, lon1: float, lat2: float, lon2: float) -> float:
-    """The great-circle distance in km between two points given in decimal degrees."""
-    phi1, phi2 = math.radians(lat1), math.radians(lat2)
-    half_dphi = (phi2 - phi1) / 2
-    half_dlambda = math.radians(lon2 - lon1) / 2
-    h = math.sin(half_dphi) ** 2 + math.cos(phi1) * math.cos(phi2) * math.sin(half_dlambda) ** 2
-    return 2 * EARTH_RADIUS_KM * math.asin(min(1.0, math.sqrt(h)))
 
 
 @dataclass(frozen=True)

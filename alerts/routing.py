@@ -54,11 +54,11 @@ from alerts.regions import (
     City,
     country_name,
     fold,
-    haversine_km,
     resolve_admin1,
     resolve_city,
 )
 from alerts.subscriptions import Desk, DigestPeriod, Region, Subscription, SubscriptionConfig
+from flashpoint.geo import haversine_km
 from flashpoint.records import (
     SIGNAL_TYPES,
     Alert,

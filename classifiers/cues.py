@@ -15,8 +15,8 @@ What does not fire, and where that is decided (the "what does not" column of TAX
   "demanded the withdrawal"): action cues (`Cue.action`) are dropped by
   `context.is_irrealis`; the threat itself is `offensive_warning`;
 * sports "clashes", protests and riots with police, police operations and ordinary
-  crime, failed talks, defused devices, diplomatic or verbal "clashes", "shell
-  companies", "charm offensives": `VETOES`, per signal, for the sentence;
+  crime, failed talks, defused devices, trade and energy deals, diplomatic or verbal
+  "clashes", "shell companies", "charm offensives": `VETOES`, per signal, for the sentence;
 * air-dropped bombs are `air_strike`; "bombardment" counts as shelling only when no
   aircraft is named in the sentence;
 * civilian places (homes, hospitals, markets, power, water) count as `civilian_harm` only
@@ -672,6 +672,19 @@ _FAILED_TALKS = re.compile(
     r"|\bwithout (?:an? |any )?(?:agreement|deal|breakthrough)\b|\brejected (?:a|the|an) (?:\w+ )?"
     r"(?:ceasefire|truce|proposal|offer|deal)\b"
 )
+# A trade, energy or money deal: its "agreement" is no truce. Only when nothing of war
+# (truce, peace, fighting, troops, prisoners, a pause) is in the same sentence.
+_ECONOMIC_DEAL = re.compile(
+    r"\b(?:agreement|deal|accord|memorandum|contract|pact)\b.{0,80}?\b(?:trade|grain|transit"
+    r"|exports?|imports?|customs|gas|oil|electricity|power|pipeline|loan|debt|tariffs?"
+    r"|investment|port fees|freight|rail|visas?|wages?|salar\w+|prices?|fishing|mining)\b"
+    r"|\b(?:trade|grain|transit|gas|oil|energy|electricity|loan|debt|investment|wage|price)"
+    r" (?:agreement|deal|accord|contract|pact)\b"
+)
+_WAR_WORDS = re.compile(
+    r"\b(?:ceasefire|cease-fire|truce|peace|hostilities|fighting|war|troops|forces|prisoners?"
+    r"|pause|withdraw\w*|armistice|de-escalation)\b"
+)
 _DEFUSED = re.compile(
     r"\b(?:defus\w+|dismantl\w+|disarm(?:ed|ing) (?:the|a|an)|safely detonated|controlled"
     r" (?:explosion|detonation)|failed to (?:explode|detonate|go off)|did not (?:explode|detonate"
@@ -710,6 +723,11 @@ VETOES: tuple[tuple[frozenset[str], re.Pattern[str], Callable[[str], bool] | Non
     ),
     (frozenset({"ceasefire_agreement", "withdrawal"}), _FAILED_TALKS, None),
     (frozenset({"explosive_device"}), _DEFUSED, None),
+    (
+        frozenset({"ceasefire_agreement", "withdrawal"}),
+        _ECONOMIC_DEAL,
+        lambda s: not _WAR_WORDS.search(s),
+    ),
     (frozenset({"armed_clash", "offensive"}), _NOT_A_CLASH, None),
 )
 
@@ -784,6 +802,10 @@ def read_sentence(
     if violent:
         for cue, match in deferred:
             _keep(best, cue, match, cue.strength * hedge)
+    # A sentence veto (sport, protest, crime, failed talks, a defused device, a trade deal)
+    # holds for the model's reading too, whether or not a cue of that signal matched.
+    for signal in vetoed_signals(lower):
+        ruled_out.setdefault(signal, "vetoed for this sentence")
     return SentenceReading(
         best, {signal: why for signal, why in ruled_out.items() if signal not in best}
     )

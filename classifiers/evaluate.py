@@ -30,7 +30,6 @@ from __future__ import annotations
 
 import hashlib
 import json
-import math
 import re
 from collections import Counter
 from collections.abc import Iterable, Sequence
@@ -39,6 +38,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
+from flashpoint.geo import haversine_km
 from flashpoint.records import SIGNAL_TYPES, Article, Classification, Location
 
 from .base import Classifier
@@ -229,14 +229,6 @@ def same_admin1(country: str, wanted: str | None, found: str | None) -> bool:
     return gazetteer_same_admin1(country, wanted, found)
 
 
-def distance_km(lat1: float, lon1: float, lat2: float, lon2: float) -> float:
-    """Great-circle distance (haversine, mean Earth radius)."""
-    p1, p2 = math.radians(lat1), math.radians(lat2)
-    dp, dl = p2 - p1, math.radians(lon2 - lon1)
-    a = math.sin(dp / 2) ** 2 + math.cos(p1) * math.cos(p2) * math.sin(dl / 2) ** 2
-    return 2 * 6371.0088 * math.asin(math.sqrt(min(1.0, a)))
-
-
 def evaluate(classifier: Classifier, rows: Sequence[Row], name: str = "dev") -> Evaluation:
     predictions = classifier.classify_batch([_article(row) for row in rows])
     return score(rows, predictions, name)
@@ -246,7 +238,7 @@ def _near(place: Row, found: Iterable[Location]) -> bool:
     return any(
         loc.lat is not None
         and loc.lon is not None
-        and distance_km(place["lat"], place["lon"], loc.lat, loc.lon) <= NEAR_KM
+        and haversine_km(place["lat"], place["lon"], loc.lat, loc.lon) <= NEAR_KM
         for loc in found
     )
 

@@ -19,13 +19,12 @@ costs a missed join, never a false one.
 
 from __future__ import annotations
 
-import math
 from collections.abc import Iterable, Sequence
 from typing import Literal
 
+from flashpoint.geo import haversine_km
 from flashpoint.records import Location
 
-EARTH_RADIUS_KM = 6371.0088
 # How close an admin1 or named-region match counts for, next to 1.0 for the same town.
 AREA_CLOSENESS = 0.5
 
@@ -40,15 +39,6 @@ def place_kind(location: Location) -> PlaceKind:
     if has_point and _key(location.name) != _key(location.admin1):
         return "town"
     return "area"
-
-
-def haversine_km(lat1: float, lon1: float, lat2: float, lon2: float) -> float:
-    """Great-circle distance in kilometres between two points given in degrees."""
-    phi1, phi2 = math.radians(lat1), math.radians(lat2)
-    dphi = phi2 - phi1
-    dlambda = math.radians(lon2 - lon1)
-    a = math.sin(dphi / 2) ** 2 + math.cos(phi1) * math.cos(phi2) * math.sin(dlambda / 2) ** 2
-    return 2 * EARTH_RADIUS_KM * math.asin(min(1.0, math.sqrt(a)))
 
 
 def closeness(

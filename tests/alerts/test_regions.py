@@ -10,10 +10,10 @@ from alerts.regions import (
     City,
     country_name,
     fold,
-    haversine_km,
     resolve_admin1,
     resolve_city,
 )
+from flashpoint.geo import haversine_km
 
 
 @pytest.mark.parametrize(

@@ -4,7 +4,8 @@ from __future__ import annotations
 
 import pytest
 
-from events.places import AREA_CLOSENESS, closeness, haversine_km, place_kind
+from events.places import AREA_CLOSENESS, closeness, place_kind
+from flashpoint.geo import haversine_km
 from flashpoint.records import Location
 
 from .builders import (
