@@ -328,9 +328,9 @@ def evaluate(
     shown = [result for result in results if result.name != "ucdp reports"]
     typer.echo(f"classifier {classifier.version}")
     typer.echo(
-        f"{'':18}"
+        f"{'':20}"
         + "".join(f"{f'{r.name} ({r.articles})':>15}" for r in shown)
-        + f"\n{'signal':18}"
+        + f"\n{'signal':20}"
         + "".join(f"{'P   R   F1':>15}" for _ in shown)
     )
     for signal in SIGNAL_TYPES:
@@ -338,36 +338,35 @@ def evaluate(
         cells = "".join(
             f"{_triple(x.precision, x.recall, x.f1) if x.support else '-':>15}" for x in scores
         )
-        typer.echo(f"{signal:18}{cells}")
+        typer.echo(f"{signal:20}{cells}")
     typer.echo(
-        f"{'macro':18}"
+        f"{'macro':20}"
         + "".join(f"{_triple(r.macro_precision, r.macro_recall, r.macro_f1):>15}" for r in shown)
     )
     typer.echo("")
     for result in results:
-        lines = [f"{result.name}: macro F1 {result.macro_f1:.3f}"]
+        head = f"{result.name}: macro F1 {result.macro_f1:.3f}"
         if result.false_alarm_articles:
-            lines.append(
-                f"false alarms {result.false_alarm_rate:.1%} of {result.false_alarm_articles}"
+            head += (
+                f", false alarms {result.false_alarm_rate:.1%} of {result.false_alarm_articles}"
             )
-        lines.append(
-            f"places ({result.places}) country {result.country_accuracy:.3f}, "
+        places = (
+            f"  places ({result.places}): country {result.country_accuracy:.3f}, "
             f"admin1 {result.admin1_accuracy:.3f}"
         )
         if result.near_places:
-            lines.append(f"within 25 km {result.near_accuracy:.3f} of {result.near_places}")
-        lines.append(
-            f"killed exact {result.killed_exact:.3f} of {result.killed_items}, "
+            places += f", within 25 km {result.near_accuracy:.3f} of {result.near_places}"
+        figures = (
+            f"  killed exact {result.killed_exact:.3f} of {result.killed_items}, "
             f"injured exact {result.injured_exact:.3f} of {result.injured_items}"
         )
-        typer.echo("; ".join(lines))
+        typer.echo("\n".join((head, places, figures)))
     if "ucdp" in sets:
-        typer.echo("")
+        typer.echo("\nUCDP headlines: top place's country given / right when given / among places")
         for coverage in place_coverage(get_gazetteer(), ucdp_path):
             typer.echo(
-                f"ucdp headlines, {coverage.split} ({coverage.headlines}): country given "
-                f"{coverage.given:.3f}, right when given {coverage.right_when_given:.3f}, "
-                f"among places {coverage.among_places:.3f}"
+                f"  {coverage.split} ({coverage.headlines}): {coverage.given:.3f} / "
+                f"{coverage.right_when_given:.3f} / {coverage.among_places:.3f}"
             )
         accuracy = fakes_governorate_accuracy(get_gazetteer(), fakes_path)
         typer.echo(
