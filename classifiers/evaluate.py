@@ -30,7 +30,6 @@ from __future__ import annotations
 
 import hashlib
 import json
-import re
 from collections import Counter
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
@@ -42,17 +41,13 @@ from flashpoint.geo import haversine_km
 from flashpoint.records import SIGNAL_TYPES, Article, Classification, Location
 
 from .base import Classifier
-from .gazetteer import Gazetteer
-from .textnorm import name_key
+from .gazetteer import Gazetteer, same_admin1
 
 DATA_DIR = Path(__file__).resolve().parent / "data"
 DEFAULT_DEV_PATH = DATA_DIR / "dev.jsonl"
 REAL_LABELS_DIR = DATA_DIR / "real"
 FALSE_ALARM_CATEGORIES = frozenset({"protest", "riot", "crime", "police"})
 NEAR_KM = 25.0
-_ADMIN1_SUFFIX = re.compile(
-    r"\b(?:governorate|province|oblast|state|region|division|prefecture|district|city)\b"
-)
 # FA-KES labels a governorate by a lower-case English name.
 FAKES_GOVERNORATES = {
     "aleppo": "Aleppo",
@@ -210,23 +205,6 @@ def _article(row: Row) -> Article:
         title=str(row["title"]) if row.get("title") else None,
         published_at=when,
     )
-
-
-def admin1_key(name: str | None) -> str:
-    """Compare admin1 names loosely: "Kharkiv Oblast" = "Kharkiv", "Idlib Governorate" = "Idlib"."""
-    if not name:
-        return ""
-    return name_key(_ADMIN1_SUFFIX.sub(" ", name.lower()))
-
-
-def same_admin1(country: str, wanted: str | None, found: str | None) -> bool:
-    if not wanted or not found:
-        return False
-    try:
-        from .gazetteer import same_admin1 as gazetteer_same_admin1
-    except ImportError:
-        return admin1_key(wanted) == admin1_key(found)
-    return gazetteer_same_admin1(country, wanted, found)
 
 
 def evaluate(classifier: Classifier, rows: Sequence[Row], name: str = "dev") -> Evaluation:

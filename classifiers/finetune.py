@@ -36,6 +36,7 @@ import numpy.typing as npt
 from flashpoint.records import SIGNAL_TYPES
 
 from .embedding import default_model_dir, file_digest
+from .signal_model import card_path
 
 DATA_DIR = Path(__file__).resolve().parent / "data"
 DEFAULT_TRAIN_FILES = (DATA_DIR / "train.jsonl", DATA_DIR / "train")
@@ -222,25 +223,15 @@ def build_network(model_dir: Path, dropout: float) -> Any:
     return SignalNetwork()
 
 
-def _batches(
-    tokenizer: Any, texts: list[str], max_tokens: int, batch_size: int
-) -> list[tuple[list[int], dict[str, Any]]]:
-    out = []
-    for start in range(0, len(texts), batch_size):
-        indices = list(range(start, min(start + batch_size, len(texts))))
-        encoded = tokenizer(
-            [texts[i] for i in indices],
-            padding=True,
-            truncation=True,
-            max_length=max_tokens,
-            return_tensors="pt",
-        )
-        if "token_type_ids" not in encoded:
-            import torch
+def _encode(tokenizer: Any, texts: list[str], max_tokens: int) -> dict[str, Any]:
+    """The network's three inputs for a batch of texts (token types zero if absent)."""
+    import torch
 
-            encoded["token_type_ids"] = torch.zeros_like(encoded["input_ids"])
-        out.append((indices, dict(encoded)))
-    return out
+    encoded = dict(
+        tokenizer(texts, padding=True, truncation=True, max_length=max_tokens, return_tensors="pt")
+    )
+    encoded.setdefault("token_type_ids", torch.zeros_like(encoded["input_ids"]))
+    return encoded
 
 
 def _length_grouped(texts: list[str], batch_size: int, rng: random.Random) -> list[list[int]]:
@@ -263,8 +254,9 @@ def predict(network: Any, tokenizer: Any, texts: list[str], config: FineTuneConf
     network.eval()
     result = np.zeros((len(texts), len(SIGNAL_TYPES)))
     with torch.inference_mode():
-        for indices, encoded in _batches(tokenizer, texts, config.max_tokens, 64):
-            result[indices] = torch.sigmoid(network(**encoded)).numpy()
+        for start in range(0, len(texts), 64):
+            encoded = _encode(tokenizer, texts[start : start + 64], config.max_tokens)
+            result[start : start + 64] = torch.sigmoid(network(**encoded)).numpy()
     return result
 
 
@@ -317,20 +309,8 @@ def fine_tune(
         network.train()
         running = 0.0
         for rows in _length_grouped(fit_texts, config.batch_size, order_rng):
-            encoded = tokenizer(
-                [fit_texts[i] for i in rows],
-                padding=True,
-                truncation=True,
-                max_length=config.max_tokens,
-                return_tensors="pt",
-            )
-            logits = network(
-                input_ids=encoded["input_ids"],
-                attention_mask=encoded["attention_mask"],
-                token_type_ids=encoded.get(
-                    "token_type_ids", torch.zeros_like(encoded["input_ids"])
-                ),
-            )
+            encoded = _encode(tokenizer, [fit_texts[i] for i in rows], config.max_tokens)
+            logits = network(**encoded)
             loss = loss_function(logits, fit_labels[rows])
             optimiser.zero_grad()
             loss.backward()
@@ -380,11 +360,6 @@ def write_thresholds(thresholds: dict[str, float], path: Path) -> None:
     ]
     body = yaml.safe_dump({"thresholds": thresholds}, sort_keys=False)
     path.write_text("\n".join(lines) + "\n" + body)
-
-
-def card_path(model_path: Path) -> Path:
-    """The model card beside the weights: version, data digest, settings, thresholds."""
-    return model_path.with_suffix(".json")
 
 
 def export_onnx(network: Any, tokenizer: Any, out_path: Path, config: FineTuneConfig) -> None:

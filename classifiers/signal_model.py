@@ -27,6 +27,11 @@ DEFAULT_SIGNAL_MODEL_PATH = Path(__file__).resolve().parent / "model" / "signals
 Probabilities = npt.NDArray[np.float64]
 
 
+def card_path(model_path: Path) -> Path:
+    """The model card beside the weights: version, data digest, settings, thresholds."""
+    return model_path.with_suffix(".json")
+
+
 class SignalModel(Protocol):
     """Scores sentences: one row per sentence, one column per signal (`SIGNAL_TYPES`)."""
 
@@ -55,7 +60,7 @@ class OnnxSignalModel:
         import onnxruntime
 
         self.path = path
-        card = path.with_suffix(".json")
+        card = card_path(path)
         try:
             signals = json.loads(card.read_text())["signals"]
         except (OSError, ValueError, KeyError) as error:

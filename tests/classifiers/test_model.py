@@ -22,7 +22,7 @@ from classifiers.finetune import (
     pseudo_articles,
 )
 from classifiers.model_classifier import SURE, ModelClassifier
-from classifiers.signal_model import DEFAULT_SIGNAL_MODEL_PATH, OnnxSignalModel
+from classifiers.signal_model import DEFAULT_SIGNAL_MODEL_PATH, OnnxSignalModel, card_path
 from classifiers.thresholds import load_thresholds
 from flashpoint.errors import ConfigError
 from flashpoint.records import SIGNAL_TYPES, Article
@@ -113,7 +113,7 @@ def test_the_default_classifier_is_the_fine_tuned_model() -> None:
 
 def test_the_shipped_model_was_trained_on_the_shipped_data() -> None:
     """Editing the training data without retraining fails here: the version follows the data."""
-    card = json.loads(DEFAULT_SIGNAL_MODEL_PATH.with_suffix(".json").read_text())
+    card = json.loads(card_path(DEFAULT_SIGNAL_MODEL_PATH).read_text())
     assert card["training_data"] == load_training_set().digest
     assert card["signals"] == list(SIGNAL_TYPES)
     assert card["version"] == OnnxSignalModel().name
