@@ -148,18 +148,20 @@ def test_counts_and_the_last_alert_survive_restarts(
     worker.start()
     publish(bootstrap, topic, [burst[4]])
     output.wait_observed("b-4", worker)
-    assert len(output.alerts) == 1
+    assert output.alerts, "no surge after the fifth report"
     alert = output.alerts[0]
     assert (alert.region_key, alert.count, alert.baseline_daily_mean) == ("SD-KS", 5, 1.0)
+    # At least once: a rebalance can hand b-4 to the worker again before its offset is
+    # committed; the replay returns the same surge (same surge_id, which the delivery ledger
+    # refuses; tests/surge/test_notices.py). What must never come is a different surge.
+    assert all(raised == alert for raised in output.alerts)
     worker.stop()
 
     # Another fresh worker: replays and more reports in the same window raise nothing.
     worker.start()
     publish(bootstrap, topic, [burst[0], *burst[5:]])
     output.wait_observed("b-7", worker)
-    # At least once: when the second worker stopped before committing b-4's offset, this
-    # one replays b-4 and sends the same surge again (the same surge_id, which the delivery
-    # ledger refuses; tests/surge/test_notices.py). What must not happen is another surge.
-    assert {raised.surge_id for raised in output.alerts} == {alert.surge_id}
+    # The same at least once: this worker may replay b-4 (if the last one stopped before
+    # committing it) and send the same surge again; no new surge for the later reports.
     assert all(raised == alert for raised in output.alerts)
     assert [article for article, _ in output.observed].count("b-0") >= 2  # the replay
