@@ -11,7 +11,8 @@ Where the number sits: "Five soldiers were killed" (before the keyword), "killin
 people" / "the death toll rose to 15" / "Fatalities: 3" (after), "N soldiers and M
 civilians were killed" (a list before: N and M are two groups). A figure after the
 keyword must follow it without punctuation: in "five killed, nine wounded" the nine are
-wounded, not killed. Verbs that only report what the subject did ("kill", "kills",
+wounded, not killed, and so they are in "8 killed 58 others injured". Ages ("a
+45-year-old") are not figures. Verbs that only report what the subject did ("kill", "kills",
 "injures") take no figure from before them ("gunmen kill villagers" reports no gunmen
 killed). Keywords: killed/kill/died/die/dead/deaths/fatalities/slain/martyred/KIA (and
 "died of wounds"), wounded/injured/hurt/WIA; "bodies" when they are found ("the bodies of
@@ -25,18 +26,24 @@ Combining mentions (per kind, killed or injured), kept simple on purpose:
    "villagers"), or none ("people", "the death toll", no noun);
 2. the same group reported twice keeps its smallest figure (two sources disagreeing:
    TAXONOMY.md: the most conservative), and so does the total: a headline and a lead
-   that repeat "seven killed" give 7, not 14;
-3. different groups add up ("two guards were killed ... three villagers died" -> 5);
-   "another two soldiers" is a new group;
+   that repeat "seven killed" give 7, not 14; a vague amount ("dozens") is only a lower
+   bound: a precise figure of the same group replaces it;
+3. different groups add up ("two guards were killed ... three villagers died" -> 5),
+   also in comma lists ("Twelve soldiers, 26 insurgents killed" -> 38), unless one
+   group is another's figure under a second name, never in the same sentence ("kill 35
+   terrorists ... killed 35 militants"); "N others" alone in its sentence are people,
+   not a group; "another two soldiers" adds on top of everything else, unless its figure
+   repeats one already reported;
 4. a figure without a group is a total: the result is the larger of that total (its
    smallest report) and the sum of the groups (which it usually includes);
-5. sub-groups ("including 5 children", "among them", "of whom") add nothing, also when
-   the aside sits between commas ("Seven people, including three children, died" -> 7);
+5. sub-groups ("including 5 children", "among them", "of whom", "20 women were among
+   the dead") add nothing, also when the aside sits between commas ("Seven people,
+   including three children, died" -> 7);
 6. a toll that rose ("the death toll rose to 15", "bringing the toll to 15") is an update,
    not a disagreement: it replaces the article's other totals ("killed 12 ... the death
    toll rose to 15" -> 15);
 7. a sentence that opens a separate incident ("separately", "in another attack",
-   "elsewhere") starts a new tally, and the incidents add up.
+   "elsewhere", "meanwhile") starts a new tally, and the incidents add up.
 
 Zero: only an explicit "no one was killed", "no casualties", "no deaths", "nobody was
 hurt" gives 0; silence gives None. A non-zero figure of the same kind wins over a zero.
@@ -56,7 +63,7 @@ from __future__ import annotations
 import re
 from collections import defaultdict
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Literal
 
 from flashpoint.records import Casualties
@@ -164,8 +171,9 @@ UPDATE = re.compile(
 )
 # A new incident inside the same article: its figures add to the ones before.
 SEPARATE = re.compile(
-    r"\b(?:separately|elsewhere|in (?:a|another) (?:separate|second|different|later|earlier)?"
-    r" ?(?:incident|attack|strike|raid|ambush|clash|explosion|bombing)|in another (?:incident"
+    r"\b(?:separately|elsewhere|meanwhile|in (?:a|another)"
+    r" (?:separate|second|different|later|earlier)? ?(?:incident|attack|strike|raid|ambush"
+    r"|clash|explosion|bombing)|in another (?:incident"
     r"|attack|strike|raid|ambush|clash|explosion|bombing|village|town|district|province|city))\b"
 )
 # Background tolls of a whole war or period ("the war, which has killed more than 300,000
@@ -217,7 +225,7 @@ GROUPS: dict[str, str] = {
         "residents": "resident residents",
         "guards": "guard guards",
         "fighters": "fighter fighters militiamen militiaman militants militant rebels rebel "
-        "combatants jihadists insurgents gunmen attackers assailants separatists separatist "
+        "combatants jihadists insurgents gunmen gunman attackers assailants separatists separatist "
         "taliban taleban mercenaries mercenary invaders invader occupiers terrorists terrorist",
         "police": "policemen policeman police officers officer gendarmes gendarme",
         "children": "children child boys girls boy girl schoolchildren students pupils",
@@ -232,10 +240,10 @@ GROUPS: dict[str, str] = {
         "farmers": "farmers farmer",
         "refugees": "refugees refugee migrants displaced",
         "others": "others",
-        "*": "people persons individuals person",
+        "*": "people persons individuals person members member",
         "relatives": "brothers brother sisters sister relatives family",
         "officials": "officials official leaders leader elders elder commanders commander chief "
-        "chiefs members member volunteers volunteer rescuers rescuer teenagers teenager",
+        "chiefs volunteers volunteer rescuers rescuer teenagers teenager",
         "prisoners": "prisoners prisoner convicts convict hostages hostage detainees detainee",
     }.items()
     for noun in nouns.split()
@@ -331,6 +339,7 @@ class CasualtyMention:
     subset: bool = False  # "including 5 children": already counted in a bigger figure
     update: bool = False  # "the death toll rose to 12": replaces the earlier figures
     separate: bool = False  # its sentence opens a new incident ("in a separate attack")
+    vague: bool = False  # "dozens", "hundreds": a lower bound, not a count
 
     @property
     def civilian(self) -> bool:
@@ -345,6 +354,11 @@ class _Unit:
     start: int
     end: int
     value: int | None = None
+
+    @property
+    def vague(self) -> bool:
+        """Whether it is "dozens", "a dozen", "scores", "hundreds": an amount, not a count."""
+        return self.value is not None and self.text.split()[-1] in VAGUE
 
 
 def parse_number(text: str) -> int | None:
@@ -372,13 +386,17 @@ def _units(lower: str) -> list[_Unit]:
     return out
 
 
+_AGE = re.compile(r"[- ]years?[- ]old\b")
+
+
 def _date_part(lower: str, start: int, end: int) -> bool:
-    """Digits of a date or time ("13/11/12", "19:30"): not a figure."""
+    """Digits of a date, a time or an age ("13/11/12", "19:30", "a 45-year-old")."""
     if not lower[start].isdigit():
         return False
     after, before = lower[end : end + 2], lower[max(0, start - 2) : start]
     return (
-        after[:1] == "/"
+        _AGE.match(lower, end) is not None
+        or after[:1] == "/"
         or before[-1:] == "/"
         or (after[:1] == ":" and after[1:2].isdigit())
         or (before[-1:] == ":" and before[:1].isdigit())
@@ -458,6 +476,7 @@ def find_mentions(sentence: str, index: int, reference_year: int) -> list[Casual
             k + 1 < len(units)
             and units[k + 1].text in GROUPS
             and not _PUNCTUATION.search(lower[unit.end : units[k + 1].start])
+            and ":" not in lower[unit.end : units[k + 1].start]
         )
         if not found and not active:
             found = _backward(units, k, kind, index, flat)
@@ -473,6 +492,7 @@ def find_mentions(sentence: str, index: int, reference_year: int) -> list[Casual
                 m.subset,
                 toll,
                 separate,
+                m.vague,
             )
             for m in found or [CasualtyMention(kind, None, _nearby_group(units, k), index)]
         )
@@ -535,7 +555,7 @@ def _claim(units: list[_Unit], k: int, index: int) -> CasualtyMention | None:
                     canonical = GROUPS[noun.text]
                     group = None if canonical == "*" else canonical
                     count = None if units[k].text in LOSS_WORDS else unit.value
-                    return CasualtyMention("killed", count, group, index)
+                    return CasualtyMention("killed", count, group, index, vague=unit.vague)
                 if noun.text.endswith("s") or noun.text in _NOT_PERSON or noun.value is not None:
                     return None  # "destroyed 5 houses of civilians": the 5 are houses
             return None
@@ -579,13 +599,36 @@ def _forward(
         if unit.value is not None:
             if toll and not _toll_figure(units, k, j):
                 return []
-            return [CasualtyMention(kind, unit.value, _group_after(units, j), index)]
+            if _other_kind_after(units, j, kind, lower):
+                return []  # "8 killed 58 others injured": the 58 are injured
+            return [
+                CasualtyMention(kind, unit.value, _group_after(units, j), index, vague=unit.vague)
+            ]
         if unit.text in ("a", "an") and j + 1 < len(units) and units[j + 1].text in GROUPS:
             return [CasualtyMention(kind, 1, _group_after(units, j), index)]
         if not toll and unit.text not in QUALIFIERS and unit.text != "of":
             return []
         j += 1
     return []
+
+
+_BETWEEN_FIGURE_AND_VERB = frozenset(words("other more were was are have been also reportedly"))
+
+
+def _other_kind_after(units: list[_Unit], j: int, kind: Kind, lower: str) -> bool:
+    """The number at j heads a figure of the other kind: "58 others injured"."""
+    other = INJURED_WORDS if kind == "killed" else KILLED_WORDS
+    for i in range(j + 1, min(j + 4, len(units))):
+        if units[i - 1].text.endswith(",") or _PUNCTUATION.search(
+            lower[units[i - 1].end : units[i].start]
+        ):
+            return False  # ("16," is one token)
+        text = units[i].text
+        if text in other:
+            return True
+        if not (text in GROUPS or text in _BETWEEN_FIGURE_AND_VERB):
+            return False
+    return False
 
 
 _TOLL_BREAK = re.compile(r"[;.!?]")
@@ -615,6 +658,8 @@ def _one_after(
         if noun in _SINGULAR:
             canonical = GROUPS[noun]
             return [CasualtyMention(kind, 1, None if canonical == "*" else canonical, index)]
+        if noun.endswith("ian") and noun not in _NOT_PERSON:  # "kills Palestinian"
+            return [CasualtyMention(kind, 1, None, index)]
         if (
             noun.endswith("s")
             or noun in GROUPS
@@ -630,6 +675,9 @@ def _backward(
 ) -> list[CasualtyMention]:
     """'Five soldiers were killed', 'a dozen wounded', '5 soldiers and 3 civilians died'."""
     clause_start, _ = context.clause_bounds(lower, units[k].start)
+    if k > 0 and units[k - 1].text in GROUPS and _comma_between(units, k, lower):
+        # "Five troops, 19 civilians, killed": a headline list closed by a comma
+        clause_start, _ = context.clause_bounds(lower, units[k - 1].start)
     found: list[CasualtyMention] = []
     j = k - 1
     right = k  # the words between a number and this index must describe people
@@ -653,8 +701,9 @@ def _backward(
             before = units[j - 1].text if j > 0 else ""
             if before in _NEW_GROUP:
                 group = f"{group or '*'}#{index}:{j}"
-            subset = before in _SUBSET
-            found.append(CasualtyMention(kind, unit.value, group, index, subset))
+            # "including 5 children"; "20 women were among the dead": part of a total
+            subset = before in _SUBSET or "among" in between
+            found.append(CasualtyMention(kind, unit.value, group, index, subset, vague=unit.vague))
             if subset:
                 # "Seven people, including three children, died": look on for the seven.
                 right = j - 1
@@ -665,6 +714,9 @@ def _backward(
                 j -= 2
                 allowed_gap = False
                 continue
+            if group is not None and _comma_between(units, j, lower):
+                # "Twelve soldiers, 26 insurgents killed": the list goes on past the comma
+                found.extend(_comma_list(units, j, kind, index, lower))
             break
         if unit.text in ("a", "an") and units[j + 1].text in GROUPS:
             found.append(CasualtyMention(kind, 1, _group_after(units, j), index))
@@ -683,6 +735,50 @@ def _backward(
             if j > 0 and units[j - 1].text in _NEW_GROUP:
                 group = f"{group or '*'}#{index}:{j}"  # "another soldier died"
             found.append(CasualtyMention(kind, 1, group, index))
+            # "Soldier and civilian killed", "Soldier, local chief killed": one each
+            while j > 1 and (units[j - 1].text == "and" or _comma_between(units, j, lower)):
+                i = j - 2 if units[j - 1].text == "and" else j - 1
+                if units[i].text not in _SINGULAR or GROUPS[units[i].text] == "*":
+                    break
+                found.append(CasualtyMention(kind, 1, GROUPS[units[i].text], index))
+                j = i
+    return found
+
+
+def _comma_between(units: list[_Unit], j: int, lower: str) -> bool:
+    """Only a comma separates units[j] from the unit before it."""
+    if j == 0:
+        return False
+    gap = lower[units[j - 1].end : units[j].start]
+    if units[j - 1].text.endswith(","):  # "16," holds its comma
+        gap = "," + gap
+    return gap.strip() == ","
+
+
+def _comma_list(
+    units: list[_Unit], j: int, kind: Kind, index: int, lower: str
+) -> list[CasualtyMention]:
+    """The items before units[j] of a list like "Twelve soldiers, 26 insurgents"."""
+    found: list[CasualtyMention] = []
+    while _comma_between(units, j, lower):
+        noun = j - 1
+        if units[noun].text not in GROUPS:
+            break
+        # the item's number: right before its noun, or with one modifier between
+        i = next(
+            (
+                i
+                for i in (noun - 1, noun - 2)
+                if i >= 0 and units[i].value is not None and not units[i].text.endswith(",")
+            ),
+            None,
+        )
+        if i is None or (i == noun - 2 and units[noun - 1].text in _NOT_PERSON):
+            break
+        canonical = GROUPS[units[noun].text]
+        group = None if canonical == "*" else canonical
+        found.append(CasualtyMention(kind, units[i].value, group, index, vague=units[i].vague))
+        j = i
     return found
 
 
@@ -695,8 +791,7 @@ def _person_phrase(between: list[str]) -> str | None:
         return None
     last = content[-1]
     if last in GROUPS:
-        canonical = GROUPS[last]
-        return None if canonical == "*" else canonical
+        return GROUPS[last]  # "*" for "two young people": a total
     if _PERSON_SUFFIX.search(last) or _DEMONYM.search(last):
         # "13 Ukrainians", "8 loyalists": people in general, a total (an unlisted noun is
         # more often another name for a listed group than a group of its own)
@@ -742,7 +837,9 @@ def combine(mentions: Sequence[CasualtyMention]) -> Casualties:
         incident_of[sentence] = incident
     totals: dict[str, int | None] = {}
     for kind in ("killed", "injured"):
-        figures = [m for m in mentions if m.kind == kind and m.count and not m.subset]
+        figures = _others_as_people(
+            [m for m in mentions if m.kind == kind and m.count and not m.subset]
+        )
         if not figures:
             zero = any(m.kind == kind and m.count == 0 for m in mentions)
             totals[kind] = 0 if zero else None
@@ -754,19 +851,80 @@ def combine(mentions: Sequence[CasualtyMention]) -> Casualties:
     return Casualties(killed=totals["killed"], injured=totals["injured"])
 
 
+def _others_as_people(figures: list[CasualtyMention]) -> list[CasualtyMention]:
+    """In "killing six and wounding 30 others", alone in its sentence, "others" are people.
+
+    Only in a list ("two soldiers and three others were killed") is "others" a group of
+    its own.
+    """
+    listed = defaultdict(set)
+    for mention in figures:
+        listed[mention.sentence].add(mention.group)
+    return [
+        replace(m, group=None) if m.group == "others" and len(listed[m.sentence]) == 1 else m
+        for m in figures
+    ]
+
+
 def _incident_total(figures: list[CasualtyMention]) -> int:
     """One incident's figure: updates replace, groups add, repeats keep the smallest."""
     by_group: dict[str | None, list[int]] = defaultdict(list)
     updates = [m.count for m in figures if m.update and m.count]
+    # "Dozens" is an amount, not a count: a group's precise figures replace it ("dozens
+    # killed ... the toll stood at 58" -> 58, not the smaller 12).
+    precise = {m.group for m in figures if m.count and not m.update and not m.vague}
     for mention in figures:
         if mention.count and not mention.update:
+            if mention.vague and mention.group in precise:
+                continue
             by_group[mention.group].append(mention.count)
     generic_reports = by_group.pop(None, [])
     # A toll that rose replaces the earlier totals (tolls rise, so the largest is the
     # latest); otherwise two reports of one total disagree: the smallest.
     generic = max(updates) if updates else min(generic_reports, default=0)
-    specific = sum(min(counts) for counts in by_group.values())
-    return max(generic, specific)
+    specific = sum(_named_groups(figures, by_group).values())
+    # "Another two soldiers", "a further three people": on top of what was reported, unless
+    # the figure is one already reported ("40 dead and 70 wounded ... Another 70 were
+    # wounded": another than the dead).
+    seen = {count for group, counts in by_group.items() if not _extra(group) for count in counts}
+    seen.update(generic_reports)
+    extra = sum(
+        min(counts)
+        for group, counts in by_group.items()
+        if _extra(group) and min(counts) not in seen
+    )
+    return max(generic, specific) + extra
+
+
+def _named_groups(
+    figures: list[CasualtyMention], by_group: dict[str | None, list[int]]
+) -> dict[str, int]:
+    """Each named group's smallest figure, without the groups that name the same people.
+
+    "Kill 35 terrorists" in one sentence and "killed 35 militants of the group" in another
+    are one figure under two names: a group never reported in the same sentence as another
+    with the same figure is that other group again.
+    """
+    sentences: dict[str, set[int]] = defaultdict(set)
+    for mention in figures:
+        if mention.group is not None:
+            sentences[mention.group].add(mention.sentence)
+    out: dict[str, int] = {}
+    for group, counts in by_group.items():
+        if group is None or _extra(group):
+            continue
+        figure = min(counts)
+        same = any(
+            kept == figure and not sentences[group] & sentences[other]
+            for other, kept in out.items()
+        )
+        if not same:
+            out[group] = figure
+    return out
+
+
+def _extra(group: str | None) -> bool:
+    return group is not None and "#" in group
 
 
 def extract(sentences: Sequence[str], reference_year: int) -> CasualtyReport:
