@@ -341,6 +341,7 @@ def summary_command(database_url: DatabaseUrlOption = None) -> None:
         ("alerts suppressed", summary.alerts_suppressed),
         ("deliveries sent", summary.deliveries_sent),
         ("deliveries failed", summary.deliveries_failed),
+        ("deliveries waiting to retry", summary.deliveries_retrying),
         ("duplicates refused", summary.duplicates_refused),
         ("dead letters", summary.dead_letters_total),
     ):

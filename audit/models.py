@@ -189,7 +189,7 @@ class DeliveryRow(Base):
     This is what `AuditStore.already_sent` reads, so a replayed alert is refused: a
     key is sent once `status` is 'sent', and it never goes back (a later 'failed' or
     'duplicate' for the same key leaves it alone; those go to `delivery_events`).
-    `status` is 'sent' or 'failed' only.
+    `status` is 'sent', 'retrying' (waiting in the outbox), 'failed' or 'undeliverable'.
     """
 
     __tablename__ = "deliveries"

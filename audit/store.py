@@ -21,14 +21,16 @@ read while the worker writes) and PostgreSQL.
 from __future__ import annotations
 
 import hashlib
+import logging
 import sqlite3
 import time
 from collections import defaultdict
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from types import TracebackType
-from typing import Any, Self
+from typing import Any, Self, TypeVar
 
+import sqlalchemy.exc
 from sqlalchemy import (
     ColumnElement,
     Engine,
@@ -78,6 +80,35 @@ from flashpoint.records import (
 
 SUPPORTED_DIALECTS = ("sqlite", "postgresql")
 SQLITE_BUSY_TIMEOUT_MS = 10_000
+# A database that is locked past the busy timeout, gone or timing out: not the data's
+# fault, and it passes. Stages wait it out (`patiently`); they never dead-letter for it.
+STORAGE_ERRORS: tuple[type[Exception], ...] = (
+    sqlalchemy.exc.OperationalError,
+    sqlalchemy.exc.InterfaceError,
+    sqlalchemy.exc.TimeoutError,
+)
+STORAGE_RETRY_FIRST_S = 0.2
+STORAGE_RETRY_MAX_S = 5.0
+
+log = logging.getLogger(__name__)
+T = TypeVar("T")
+
+
+def patiently(
+    call: Callable[[], T], *, what: str, sleep: Callable[[float], None] = time.sleep
+) -> T:
+    """`call()`, tried again after a storage error until it succeeds (backoff from 0.2 s,
+    doubling, at most 5 s apart). A locked or unreachable database delays the stage; it
+    never crashes an agent, so Kafka never commits past a message that was not recorded."""
+    wait = STORAGE_RETRY_FIRST_S
+    while True:
+        try:
+            return call()
+        except STORAGE_ERRORS as error:
+            reason = str(error.orig if isinstance(error, sqlalchemy.exc.DBAPIError) else error)
+            log.warning("%s: database unavailable (%s); again in %.1fs", what, reason, wait)
+            sleep(wait)
+            wait = min(STORAGE_RETRY_MAX_S, wait * 2)
 # PostgreSQL advisory lock held while migrating (any constant unique to this schema).
 MIGRATION_LOCK_ID = 0x464C_4155_4449_54  # "FLAUDIT"
 
@@ -330,14 +361,21 @@ class AuditStore:
     def record_delivery(self, result: DeliveryResult) -> None:
         """Store one delivery outcome in the history and update the ledger.
 
+        Waits out a locked database (`patiently`): the message may already be out, and
+        retrying the whole delivery instead would send it again.
+
         - every outcome becomes a `delivery_events` row (a replay of the same outcome,
           same key, status and time, is skipped);
         - 'sent' makes the ledger row 'sent' (creating it, or upgrading a 'failed' one);
           a second 'sent' for a key already sent leaves the original row intact;
-        - 'failed' creates the ledger row or refreshes a 'failed' one with a newer
-          outcome; it never downgrades a 'sent' row;
+        - 'failed', 'retrying' (waiting in the outbox) and 'undeliverable' create the
+          ledger row or refresh an unsent one with a newer outcome; they never downgrade a
+          'sent' row;
         - 'duplicate' (a replay the deliverer refused) is history only.
         """
+        patiently(lambda: self._record_delivery(result), what=f"record {result.delivery_key}")
+
+    def _record_delivery(self, result: DeliveryResult) -> None:
         values = {
             "delivery_key": result.delivery_key,
             "alert_id": result.alert_id,
@@ -370,7 +408,7 @@ class AuditStore:
                 DeliveryRow.delivery_key == result.delivery_key,
                 DeliveryRow.status != "sent",
             )
-            if result.status == "failed":
+            if result.status != "sent":
                 refresh = refresh.where(DeliveryRow.last_at <= result.at)
             session.execute(
                 refresh.values(
@@ -725,7 +763,8 @@ class AuditStore:
             alerts_suppressed=outcomes.get("suppressed", 0),
             deliveries_due=deliveries_due,
             deliveries_sent=ledger.get("sent", 0),
-            deliveries_failed=ledger.get("failed", 0),
+            deliveries_failed=ledger.get("failed", 0) + ledger.get("undeliverable", 0),
+            deliveries_retrying=ledger.get("retrying", 0),
             duplicates_refused=duplicates or 0,
             dead_letters=dead,
         )

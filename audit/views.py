@@ -130,8 +130,8 @@ class ClassificationRecord(BaseModel):
 class DeliveryHistory(BaseModel):
     """One delivery key: its ledger status and every outcome recorded for it, oldest first.
 
-    `status` is the ledger's ('sent' or 'failed'); when only refused replays were
-    recorded for the key (no ledger row), it is 'duplicate'.
+    `status` is the ledger's ('sent', 'retrying', 'failed' or 'undeliverable'); when only
+    refused replays were recorded for the key (no ledger row), it is 'duplicate'.
     """
 
     delivery_key: str
@@ -170,8 +170,9 @@ class AuditSummary(BaseModel):
     - articles_classified / articles_with_signals: distinct article ids.
     - alerts_matched / alerts_suppressed: routing decisions by outcome.
     - deliveries_due: channel targets of matched decisions (one delivery each).
-    - deliveries_sent / deliveries_failed: delivery keys by ledger status (a key that
-      failed and later succeeded counts as sent only).
+    - deliveries_sent / deliveries_failed / deliveries_retrying: delivery keys by ledger
+      status (a key that failed and later succeeded counts as sent only; failed includes
+      undeliverable; retrying ones wait in the outbox).
     - duplicates_refused: replayed deliveries the ledger refused.
     - dead_letters: count per reason.
     """
@@ -183,6 +184,7 @@ class AuditSummary(BaseModel):
     deliveries_due: int
     deliveries_sent: int
     deliveries_failed: int
+    deliveries_retrying: int = 0
     duplicates_refused: int
     dead_letters: dict[str, int]
 

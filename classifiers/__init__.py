@@ -52,6 +52,8 @@ def build_classifier(settings: ClassifierSettings | None = None) -> Classifier:
         batch_size=settings.batch_size,
         threads=settings.threads,
     )
+    if settings.thresholds_path is None:
+        return ModelClassifier(model)
     return ModelClassifier(model, thresholds_path=settings.thresholds_path)
 
 

@@ -1,5 +1,6 @@
-"""Per-signal score thresholds: `config/thresholds.yaml`, validated when it loads, and the one
-way they are chosen (`best_thresholds`), by `flashpoint train` and `flashpoint calibrate`."""
+"""Per-signal score thresholds: `classifiers/model/thresholds.yaml`, validated when it loads,
+and the one way they are chosen (`best_thresholds`), by `flashpoint train` and
+`flashpoint calibrate`."""
 
 from __future__ import annotations
 
@@ -13,7 +14,9 @@ import yaml
 from flashpoint.errors import ConfigError
 from flashpoint.records import SIGNAL_TYPES
 
-DEFAULT_THRESHOLDS_PATH = Path(__file__).resolve().parent.parent / "config" / "thresholds.yaml"
+# Shipped beside the model they were calibrated for, as package data: an install outside
+# the checkout has them (`pip install .`). A desk may point the settings at its own file.
+DEFAULT_THRESHOLDS_PATH = Path(__file__).resolve().parent / "model" / "thresholds.yaml"
 THRESHOLD_GRID = np.round(np.arange(0.50, 0.951, 0.05), 2)
 PLATEAU = 0.01
 

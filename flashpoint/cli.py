@@ -263,6 +263,7 @@ def train(
         fine_tune,
         load_training_set,
     )
+    from classifiers.thresholds import DEFAULT_THRESHOLDS_PATH
     from classifiers.thresholds import write_thresholds as save_thresholds
 
     settings = _settings().classifier
@@ -278,7 +279,7 @@ def train(
     if write_thresholds:
         save_thresholds(
             result.thresholds,
-            settings.thresholds_path,
+            settings.thresholds_path or DEFAULT_THRESHOLDS_PATH,
             "`flashpoint train` (held-out training sentences grouped into articles);"
             " `flashpoint calibrate` replaces them with thresholds chosen on real reporting",
         )
@@ -307,7 +308,7 @@ def calibrate(
     from classifiers.calibrate import calibrate as choose_thresholds
     from classifiers.calibrate import load_tune_sets
     from classifiers.model_classifier import ModelClassifier
-    from classifiers.thresholds import write_thresholds
+    from classifiers.thresholds import DEFAULT_THRESHOLDS_PATH, write_thresholds
 
     settings = _settings().classifier
     classifier = build_classifier(settings)
@@ -323,13 +324,14 @@ def calibrate(
         f1 = "kept" if signal in result.kept else f"{result.f1[signal]:.3f}"
         typer.echo(f"{signal:<22}{result.positives[signal]:>11}{threshold:>11.2f}{f1:>11}")
     if write:
+        path = settings.thresholds_path or DEFAULT_THRESHOLDS_PATH
         write_thresholds(
             result.thresholds,
-            settings.thresholds_path,
+            path,
             f"`flashpoint calibrate` on {len(rows)} labelled real tune items for"
             f" {classifier.version} (classifiers/calibrate.py)",
         )
-        typer.echo(f"written: {settings.thresholds_path}")
+        typer.echo(f"written: {path}")
 
 
 @app.command()

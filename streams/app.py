@@ -27,9 +27,10 @@ from typing import Any, Literal, TypeVar, cast
 import faust
 from pydantic import BaseModel, ValidationError
 
+from audit.store import patiently
 from flashpoint.records import Alert, Article, ClassifiedArticle, DeadLetter
 from flashpoint.settings import Settings
-from streams.pipeline import Pipeline
+from streams.pipeline import Pipeline, StageError
 from surge.detector import SurgeDetector
 from surge.faust_table import create_surge_tables
 from surge.models import SurgeAlert
@@ -95,7 +96,14 @@ def create_app(settings: Settings, pipeline: Pipeline) -> faust.App:
     )
 
     async def off_loop(function: Callable[..., T], *args: Any) -> T:
-        return await asyncio.get_running_loop().run_in_executor(None, function, *args)
+        """A pipeline step in the executor, waiting out a locked or unreachable database
+        (`audit.store.patiently`): the agent never crashes on it, so its offset is never
+        committed past a message the step did not record."""
+
+        def step() -> T:
+            return patiently(lambda: function(*args), what=function.__name__)
+
+        return await asyncio.get_running_loop().run_in_executor(None, step)
 
     async def publish_audit(kind: AuditKind, key: str, record: BaseModel) -> None:
         event = AuditEvent(kind=kind, at=datetime.now(UTC), record=record.model_dump(mode="json"))
@@ -111,6 +119,20 @@ def create_app(settings: Settings, pipeline: Pipeline) -> faust.App:
             letter.detail,
         )
         await dlq_topic.send(key=None, value=letter.model_dump_json().encode())
+
+    async def dead_letter_event(event: faust.types.EventT[bytes], error: StageError) -> None:
+        message = event.message
+        await dead_letter(
+            pipeline.dead_letter(
+                event.value,
+                error.reason,
+                error.detail,
+                topic=message.topic,
+                partition=message.partition,
+                offset=message.offset,
+                key=event.key,
+            )
+        )
 
     async def read(event: faust.types.EventT[bytes], record: type[RecordT]) -> RecordT | None:
         """The record an internal topic's event carries, or None after dead-lettering it.
@@ -146,6 +168,7 @@ def create_app(settings: Settings, pipeline: Pipeline) -> faust.App:
         )
         async for events in batches:
             articles: list[Article] = []
+            sources: list[faust.types.EventT[bytes]] = []
             for event in events:
                 decoded = pipeline.decode(
                     event.value,
@@ -158,9 +181,14 @@ def create_app(settings: Settings, pipeline: Pipeline) -> faust.App:
                     await dead_letter(decoded)
                 else:
                     articles.append(decoded)
+                    sources.append(event)
             if not articles:
                 continue
-            for item in await off_loop(pipeline.classify, articles):
+            classified = await off_loop(pipeline.classify, articles)
+            for event, item in zip(sources, classified, strict=True):
+                if isinstance(item, StageError):
+                    await dead_letter_event(event, item)
+                    continue
                 key = item.article.id.encode()
                 await classified_topic.send(key=key, value=item.model_dump_json().encode())
                 await publish_audit("classification", item.article.id, item.classification)
@@ -172,9 +200,14 @@ def create_app(settings: Settings, pipeline: Pipeline) -> faust.App:
             worker.batch_size, within=worker.route_batch_within_s
         )
         async for events in batches:
-            items = [item for event in events if (item := await read(event, ClassifiedArticle))]
+            readable = [(e, item) for e in events if (item := await read(e, ClassifiedArticle))]
+            items = [item for _, item in readable]
             routed = await off_loop(pipeline.route_many, items)
-            for item, (alerts, decisions) in zip(items, routed, strict=True):
+            for (event, item), result in zip(readable, routed, strict=True):
+                if isinstance(result, StageError):
+                    await dead_letter_event(event, result)
+                    continue
+                alerts, decisions = result
                 for decision in decisions:
                     await publish_audit("routing", decision.alert_id, decision)
                 for alert in alerts:
@@ -232,6 +265,12 @@ def create_app(settings: Settings, pipeline: Pipeline) -> faust.App:
     async def flush_held_and_digest_alerts() -> None:
         # One worker (the leader) sends what quiet hours held and what digests collected.
         for result in await off_loop(pipeline.flush_due):
+            await publish_audit("delivery", result.alert_id, result)
+
+    @app.timer(interval=worker.outbox_interval_s, on_leader=True)  # type: ignore[untyped-decorator]
+    async def retry_outbox() -> None:
+        # One worker (the leader) retries the deliveries an outage left in the outbox.
+        for result in await off_loop(pipeline.retry_outbox):
             await publish_audit("delivery", result.alert_id, result)
 
     @app.agent(dlq_topic, concurrency=1)

@@ -9,16 +9,19 @@ idempotent because Kafka delivery is at-least-once.
 
 from __future__ import annotations
 
+import logging
 import time
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, replace
 from datetime import UTC, datetime
+from typing import TypeVar
 
 from alerts.delivery import Deliverer
 from alerts.notifiers import build_notifiers
+from alerts.outbox import Outbox
 from alerts.routing import Router
 from alerts.subscriptions import SubscriptionConfig
-from audit.store import AuditStore
+from audit.store import STORAGE_ERRORS, AuditStore
 from classifiers import Classifier, build_classifier, build_embedder
 from classifiers.model_classifier import ModelClassifier
 from desks.silences import Silence
@@ -46,6 +49,8 @@ from surge.routing import surge_decisions
 
 PAYLOAD_PREVIEW_BYTES = 2_000
 
+log = logging.getLogger(__name__)
+
 
 def utc_now() -> datetime:
     return datetime.now(UTC)
@@ -62,6 +67,51 @@ def silenced(decisions: Sequence[RoutingDecision], silence: Silence) -> list[Rou
         else d
         for d in decisions
     ]
+
+
+Routed = tuple[list[Alert], list[RoutingDecision]]
+T = TypeVar("T")
+R = TypeVar("R")
+
+
+@dataclass(frozen=True)
+class StageError:
+    """An item a stage could not process: the worker dead-letters it with this reason."""
+
+    reason: str
+    detail: str
+
+
+def each_apart(
+    function: Callable[[Sequence[T]], list[R]], items: Sequence[T], reason: str
+) -> list[R | StageError]:
+    """`function(items)`; if it raises, each item alone, so that one poisoned item becomes a
+    `StageError` and the rest go on: a partition never stops on an item a stage cannot
+    read. Storage errors are not the item's fault and propagate."""
+    try:
+        return list(function(items))
+    except STORAGE_ERRORS:
+        raise
+    except Exception as error:
+        if len(items) == 1:
+            log.exception("%s", reason)
+            return [StageError(reason, _describe(error))]
+        log.exception("%s for a batch of %d; trying each alone", reason, len(items))
+    results: list[R | StageError] = []
+    for item in items:
+        try:
+            results.extend(function([item]))
+        except STORAGE_ERRORS:
+            raise
+        except Exception as error:
+            log.exception("%s", reason)
+            results.append(StageError(reason, _describe(error)))
+    return results
+
+
+def _describe(error: BaseException) -> str:
+    text = f"{type(error).__name__}: {error}"
+    return text if len(text) <= 300 else text[:299] + "…"
 
 
 @dataclass
@@ -140,26 +190,36 @@ class Pipeline:
             at=self.clock(),
         )
 
-    def classify(self, articles: Sequence[Article]) -> list[ClassifiedArticle]:
-        """Classify a batch and record every result (signals or none) in the audit store."""
-        classifications = self.classifier.classify_batch(articles)
+    def classify(self, articles: Sequence[Article]) -> list[ClassifiedArticle | StageError]:
+        """Classify a batch and record every result (signals or none) in the audit store.
+
+        An article the classifier cannot read gives a `StageError` in its place, for the
+        worker to dead-letter; the others go on (`each_apart`)."""
         now = self.clock()
-        items = [
-            ClassifiedArticle(article=article, classification=classification, classified_at=now)
-            for article, classification in zip(articles, classifications, strict=True)
-        ]
-        for item in items:
-            self.store.record_classification(item)
-        return items
 
-    def route(self, item: ClassifiedArticle) -> tuple[list[Alert], list[RoutingDecision]]:
+        def read(batch: Sequence[Article]) -> list[ClassifiedArticle]:
+            classifications = self.classifier.classify_batch(batch)
+            return [
+                ClassifiedArticle(article=article, classification=c, classified_at=now)
+                for article, c in zip(batch, classifications, strict=True)
+            ]
+
+        results = each_apart(read, articles, "classification failed")
+        for item in results:
+            if isinstance(item, ClassifiedArticle):
+                self.store.record_classification(item)
+        return results
+
+    def route(self, item: ClassifiedArticle) -> Routed:
         """The alerts one article raises, with every desk's decision recorded."""
-        return self.route_many([item])[0]
+        [routed] = self.route_many([item])
+        if isinstance(routed, StageError):
+            raise RuntimeError(f"{routed.reason}: {routed.detail}")
+        return routed
 
-    def route_many(
-        self, items: Sequence[ClassifiedArticle]
-    ) -> list[tuple[list[Alert], list[RoutingDecision]]]:
-        """For each article, in order: the alerts it raises, with every decision recorded.
+    def route_many(self, items: Sequence[ClassifiedArticle]) -> list[Routed | StageError]:
+        """For each article, in order: the alerts it raises, with every decision recorded;
+        or a `StageError` for an article that cannot be routed (`each_apart`).
 
         The articles first join their events (`events`), in one model call for the batch
         (the event stage embeds each report's title and lead), so each alert carries the
@@ -168,8 +228,12 @@ class Pipeline:
         the silence.
         """
         self.refresh_subscriptions()
-        updates = self.clusterer.add_many(items)
-        return [self._route_one(item, update) for item, update in zip(items, updates, strict=True)]
+
+        def join_and_route(batch: Sequence[ClassifiedArticle]) -> list[Routed]:
+            updates = self.clusterer.add_many(batch)
+            return [self._route_one(i, update) for i, update in zip(batch, updates, strict=True)]
+
+        return each_apart(join_and_route, items, "routing failed")
 
     def _route_one(
         self, item: ClassifiedArticle, update: EventUpdate | None
@@ -244,8 +308,13 @@ class Pipeline:
         return self.desks.silence_for_places(places, sorted(classification.signal_types()), now)
 
     def deliver(self, alert: Alert | SurgeNotice) -> DeliveryResult:
-        """Send once per delivery key; the deliverer records sent, failed or duplicate."""
+        """Send once per delivery key; the deliverer records sent, retrying (kept in the
+        outbox), failed or duplicate."""
         return self.deliverer.deliver(alert)
+
+    def retry_outbox(self) -> list[DeliveryResult]:
+        """One more try for each delivery due in the outbox (called by a timer)."""
+        return self.deliverer.retry_due()
 
     def record_dead_letter(self, letter: DeadLetter) -> None:
         self.store.record_dead_letter(letter)
@@ -270,7 +339,12 @@ def build_pipeline(settings: Settings, classifier: Classifier | None = None) -> 
     )
     notifiers = build_notifiers(settings, threads=events)
     deliverer = Deliverer.from_settings(
-        notifiers, store, settings.worker, sleep=time.sleep, clock=utc_now
+        notifiers,
+        store,
+        settings.worker,
+        outbox=Outbox(store.engine),
+        sleep=time.sleep,
+        clock=utc_now,
     )
     pending = PendingStore(store.engine)
     return Pipeline(

@@ -11,6 +11,7 @@ from __future__ import annotations
 from alembic import context
 from sqlalchemy import Connection, create_engine, pool
 
+import alerts.outbox  # noqa: F401  (registers the outbox table on Base)
 import desks.models  # noqa: F401  (registers the desks tables on Base)
 import digests.models  # noqa: F401  (registers the pending_alerts table on Base)
 import events.models  # noqa: F401  (registers the events tables on Base)

@@ -42,10 +42,10 @@ def run(engine: Engine, step: str) -> None:
             getattr(migration(), step)()
 
 
-def test_revision_follows_0003_and_is_head() -> None:
+def test_revision_follows_0003() -> None:
     module = migration()
     assert (module.revision, module.down_revision) == ("0004", "0003")
-    assert head_revision() == "0004"
+    assert (head_revision() or "") >= "0004"
 
 
 def test_migration_matches_the_model(tmp_path: Path) -> None:

@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import json
+import time
+
 from kafka import KafkaConsumer, KafkaProducer
 
 from audit.views import AuditFilter
@@ -181,3 +184,55 @@ def test_unreadable_records_on_internal_topics_are_dead_lettered(stack: Stack) -
         assert letter.payload == '{"not": "ours"}'
         assert letter.detail.startswith("not a ")
     assert letters["junk-surges"].detail == "not a SurgeAlert: surge_id: Field required"
+
+
+POISON: dict[bytes, tuple[bytes, str]] = {
+    b"deep": (
+        b'{"id": "deep", "text": ' + b"[" * 100_000 + b"]" * 100_000 + b"}",
+        "malformed JSON",
+    ),
+    b"huge-number": (b'{"id": "n", "text": "x", "n": ' + b"9" * 5_000 + b"}", "malformed JSON"),
+    b"surrogate": (
+        b'{"id": "s", "text": "Shelling hit Kadugli \\ud800 at dawn."}',
+        "invalid text in field: text",
+    ),
+    b"nul": (b'{"id": "z", "text": "Shelling\\u0000 hit Kadugli."}', "invalid text in field: text"),
+    b"year-1": (
+        json.dumps({"id": "y1", "text": KADUGLI, "published_at": "0001-01-01T00:00:00Z"}).encode(),
+        "invalid published_at",
+    ),
+}
+
+
+def test_poison_never_blocks_the_partition_and_sigterm_still_stops_the_worker(
+    stack: Stack,
+) -> None:
+    # Each of these once crashed a stage: the partition stopped, and SIGTERM hung.
+    stack.worker.start()
+    for key, (value, _) in POISON.items():
+        stack.publish(key, value)
+    # Odd but valid text flows: zero-width and right-to-left marks.
+    odd = KADUGLI.replace("Kadugli", "Kad\u200bugli", 1) + " \u202bشهود\u202c"
+    stack.publish_article("odd-text", odd, title="Kadugli, odd characters")
+    stack.publish_article("good-after-poison", KADUGLI, title="Kadugli after poison")
+
+    store = stack.store()
+    wait_for(
+        lambda: (
+            store.summary().dead_letters_total >= len(POISON)
+            and store.get_article("good-after-poison") is not None
+            and store.get_article("odd-text") is not None
+        ),
+        timeout=WORKER_TIMEOUT,
+        worker=stack.worker,
+        what="the poison dead-lettered and both good articles classified",
+    )
+    reasons: dict[str, int] = {}
+    for _, reason in POISON.values():
+        reasons[reason] = reasons.get(reason, 0) + 1
+    assert store.summary().dead_letters == reasons
+    stack.slack.wait_for_messages(1, timeout=30)
+
+    started = time.monotonic()
+    assert stack.worker.stop() == 0
+    assert time.monotonic() - started < 20

@@ -88,6 +88,23 @@ def test_valid_article_keeps_its_fields() -> None:
         ),
         (encode({"id": "a", "text": GOOD_TEXT, "url": "javascript:alert(1)"}), "invalid url"),
         (encode({"id": "", "text": GOOD_TEXT}), "invalid id"),
+        # Inputs that once crashed a stage instead of reaching the DLQ (issue 9).
+        (b'{"id": "deep", "text": ' + b"[" * 100_000 + b"]" * 100_000 + b"}", "malformed JSON"),
+        (b'{"id": "big", "text": "x", "n": ' + b"9" * 5_000 + b"}", "malformed JSON"),
+        (
+            b'{"id": "s", "text": "Shelling hit the town \\ud800 at dawn."}',
+            "invalid text in field: text",
+        ),
+        (b'{"id": "s", "text": "ok", "title": "a \\udfff b"}', "invalid text in field: title"),
+        (b'{"id": "n", "text": "Shelling\\u0000 hit the town."}', "invalid text in field: text"),
+        (
+            encode({"id": "a", "text": GOOD_TEXT, "published_at": "0001-01-01T00:00:00Z"}),
+            "invalid published_at",
+        ),
+        (
+            encode({"id": "a", "text": GOOD_TEXT, "published_at": "9999-12-31T23:59:59+00:00"}),
+            "invalid published_at",
+        ),
     ],
 )
 def test_bad_input_is_rejected_with_reason(raw: bytes, reason: str) -> None:
@@ -101,3 +118,16 @@ def test_oversized_message_is_refused_before_parsing() -> None:
     with pytest.raises(InvalidArticle) as caught:
         decode_article(raw, max_text_chars=100_000)
     assert caught.value.reason == "message too large"
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        GOOD_TEXT.replace("town", "to\u200bwn"),  # zero-width space
+        GOOD_TEXT.replace("town", "\u202etown\u202c"),  # right-to-left override
+        GOOD_TEXT + " \U0001f4a5",  # outside the BMP, as a JSON surrogate pair
+    ],
+)
+def test_odd_but_valid_text_is_an_article(text: str) -> None:
+    article = decode_article(encode({"id": "odd", "text": text}))
+    assert article.text == text

@@ -2,16 +2,23 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from pathlib import Path
 
 import pytest
+import sqlalchemy.exc
 
 from alerts.subscriptions import parse_subscription
 from classifiers.rule_classifier import RuleClassifier
+from flashpoint.records import Article, Classification, ClassifiedArticle, EventUpdate
 from flashpoint.settings import Settings
-from streams.pipeline import Pipeline, build_pipeline
+from streams.pipeline import Pipeline, StageError, build_pipeline, each_apart
 from tests.support.records import make_classified
+
+KADUGLI = (
+    "Five soldiers were killed when their patrol struck a roadside bomb near Kadugli on "
+    "Tuesday, the army said."
+)
 
 SUBSCRIPTIONS = """
 desks:
@@ -39,7 +46,7 @@ def pipeline(tmp_path: Path) -> Iterator[Pipeline]:
 
 
 def routed_to(pipeline: Pipeline, article_id: str) -> list[str]:
-    [(alerts, _)] = pipeline.route_many([make_classified(article_id=article_id)])
+    alerts, _ = pipeline.route(make_classified(article_id=article_id))
     return sorted(f"{alert.subscription_id} {alert.channel}" for alert in alerts)
 
 
@@ -48,8 +55,10 @@ def test_a_batch_is_routed_in_order_and_each_article_joins_its_event(
 ) -> None:
     items = [make_classified(article_id=f"art-{n}") for n in range(3)]
 
-    routed = pipeline.route_many(items)
+    results = pipeline.route_many(items)
 
+    routed = [result for result in results if not isinstance(result, StageError)]
+    assert len(routed) == len(results)
     assert [[a.article.id for a in alerts] for alerts, _ in routed] == [
         ["art-0"],
         ["art-1"],
@@ -86,3 +95,67 @@ def test_a_subscription_added_while_running_takes_effect_without_a_restart(
     pipeline.desks.remove_subscription("sudan-all")
     assert routed_to(pipeline, "art-3") == ["kordofan-south slack:#kordofan"]
     assert pipeline.refresh_subscriptions() is False  # nothing changed since
+
+
+class ChokesOn:
+    """A classifier that raises on one article, as a tokenizer might on text it cannot read."""
+
+    version = "chokes-1"
+
+    def __init__(self, poisoned: str) -> None:
+        self.poisoned = poisoned
+        self.rules = RuleClassifier()
+
+    def classify_batch(self, articles: Sequence[Article]) -> list[Classification]:
+        if any(article.id == self.poisoned for article in articles):
+            raise RecursionError("maximum recursion depth exceeded")
+        return self.rules.classify_batch(articles)
+
+
+def test_an_article_the_classifier_cannot_read_is_set_apart_and_the_batch_goes_on(
+    pipeline: Pipeline,
+) -> None:
+    pipeline.classifier = ChokesOn("bad")
+    articles = [Article(id=name, text=KADUGLI) for name in ("before", "bad", "after")]
+
+    results = pipeline.classify(articles)
+
+    assert [type(r).__name__ for r in results] == [
+        "ClassifiedArticle",
+        "StageError",
+        "ClassifiedArticle",
+    ]
+    error = results[1]
+    assert isinstance(error, StageError)
+    assert error.reason == "classification failed"
+    assert error.detail.startswith("RecursionError: maximum recursion depth")
+    assert pipeline.store.get_article("after") is not None
+    assert pipeline.store.get_article("bad") is None
+
+
+def test_a_locked_database_is_not_blamed_on_the_article(pipeline: Pipeline) -> None:
+    def locked(batch: Sequence[str]) -> list[str]:
+        raise sqlalchemy.exc.OperationalError("INSERT", {}, Exception("database is locked"))
+
+    with pytest.raises(sqlalchemy.exc.OperationalError):
+        each_apart(locked, ["a", "b"], "classification failed")
+
+
+def test_an_article_that_cannot_be_routed_is_set_apart(
+    pipeline: Pipeline, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    add_many = pipeline.clusterer.add_many
+
+    def fragile(items: Sequence[ClassifiedArticle]) -> list[EventUpdate | None]:
+        if any(item.article.id == "bad" for item in items):
+            raise OverflowError("date value out of range")
+        return add_many(items)
+
+    monkeypatch.setattr(pipeline.clusterer, "add_many", fragile)
+    items = [make_classified(article_id=name) for name in ("before", "bad", "after")]
+
+    routed = pipeline.route_many(items)
+
+    assert isinstance(routed[1], StageError)
+    assert routed[1].reason == "routing failed"
+    assert [len(r[0]) for r in (routed[0], routed[2]) if not isinstance(r, StageError)] == [1, 1]

@@ -17,6 +17,7 @@ Scripting failures:
 - ``fail_next(n, status=429, retry_after=1)``: the next n calls answer HTTP 429
   ``ratelimited`` with a Retry-After header;
 - ``fail_next(n, status=500)``: HTTP 500 with a non-JSON body, like a failing proxy;
+- ``down_for(seconds, status=500)``: every call answers that way for a while (an outage);
 - ``fail_next(n, status=200, error="ratelimited")``: HTTP 200 ``{"ok": false, ...}``;
 - ``set_error("channel_not_found")``: every call answers ``{"ok": false, "error": ...}``
   until ``set_error(None)``;
@@ -101,6 +102,8 @@ class SlackServer:
         self._deleted: list[PostedMessage] = []
         self._failures: deque[_Failure] = deque()
         self._error: str | None = None
+        self._down_until = 0.0
+        self._down_status = 500
         self._last_ts = 0
         self._httpd: ThreadingHTTPServer | None = None
         self._thread: threading.Thread | None = None
@@ -169,6 +172,12 @@ class SlackServer:
             error = "ratelimited" if status == 429 else "internal_error"
         with self._lock:
             self._failures.extend(_Failure(status, retry_after, error) for _ in range(n))
+
+    def down_for(self, seconds: float, *, status: int = 500) -> None:
+        """Answer every call with HTTP `status` (non-JSON) for `seconds` from now."""
+        with self._lock:
+            self._down_until = time.monotonic() + seconds
+            self._down_status = status
 
     def set_error(self, error: str | None) -> None:
         """Answer every call with ``{"ok": false, "error": error}`` (None: back to normal)."""
@@ -253,6 +262,8 @@ class SlackServer:
                 {},
                 {"ok": False, "error": "not_authed" if not presented else "invalid_auth"},
             )
+        if time.monotonic() < self._down_until:
+            return self._down_status, {}, None
         if self._failures:
             failure = self._failures.popleft()
             extra = {}

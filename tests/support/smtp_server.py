@@ -110,7 +110,19 @@ class SmtpSink:
             kwargs.update(tls_context=server_ssl_context(), require_starttls=True)
         if self.users:
             kwargs.update(authenticator=self._authenticate, auth_required=True)
+        self._kwargs = kwargs
         self._controller = Controller(_Handler(self), hostname=self.host, port=self.port, **kwargs)
+
+    def stop(self) -> None:
+        """Stop listening (connections are refused), as a mail server that is down."""
+        self._controller.stop()
+
+    def start(self) -> None:
+        """Listen again on the same port."""
+        self._controller = Controller(
+            _Handler(self), hostname=self.host, port=self.port, **self._kwargs
+        )
+        self._controller.start()
 
     def _authenticate(
         self, server: SMTP, session: Session, envelope: Envelope, mechanism: str, data: Any
