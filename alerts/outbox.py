@@ -147,6 +147,12 @@ class Outbox:
         with self._begin() as session:
             session.execute(delete(OutboxRow).where(OutboxRow.delivery_key == delivery_key))
 
+    def oldest(self) -> datetime | None:
+        """When the oldest delivery waiting here was first deferred."""
+        with self._sessions() as session:
+            found: datetime | None = session.scalar(select(func.min(OutboxRow.created_at)))
+            return found
+
     def depth(self) -> int:
         with self._sessions() as session:
             return int(session.scalar(select(func.count()).select_from(OutboxRow)) or 0)

@@ -442,7 +442,7 @@ class Router:
         if not signals:
             return result
         article = item.article
-        alert_id = alert_id_for(article.id)
+        alert_id = alert_id_for(article.id, item.revision)
         places = [_Place.of(location) for location in classification.locations]
         severity = classification.severity
         # Channels already sending this article now, and for which subscription: a channel

@@ -96,11 +96,14 @@ class ArticleRow(Base):
     """
 
     __tablename__ = "articles"
-    __table_args__ = (UniqueConstraint("article_id", "model"),)
+    __table_args__ = (UniqueConstraint("article_id", "model", "revision"),)
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
     article_id: Mapped[str] = mapped_column(String(), index=True)
     model: Mapped[str] = mapped_column(String())
+    # The article's revision (ArticleRevisionRow.number): a corrected text is classified
+    # and kept beside the first.
+    revision: Mapped[int] = mapped_column(Integer, server_default="0")
     title: Mapped[str | None] = mapped_column(Text)
     url: Mapped[str | None] = mapped_column(Text)
     source: Mapped[str | None] = mapped_column(String())
@@ -121,6 +124,20 @@ class ArticleRow(Base):
         cascade="all, delete-orphan",
         passive_deletes=True,
     )
+
+
+class ArticleRevisionRow(Base):
+    """Each different text published under one article id, numbered in the order seen
+    (0 first). Unique on (article_id, digest): a replay finds its number again."""
+
+    __tablename__ = "article_revisions"
+    __table_args__ = (UniqueConstraint("article_id", "digest"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    article_id: Mapped[str] = mapped_column(String(), index=True)
+    digest: Mapped[str] = mapped_column(String(32))
+    number: Mapped[int] = mapped_column(Integer)
+    first_seen: Mapped[datetime]
 
 
 class ArticleSignalRow(Base):

@@ -27,6 +27,7 @@ import time
 from collections import defaultdict
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
+from datetime import datetime
 from types import TracebackType
 from typing import Any, Self, TypeVar
 
@@ -50,6 +51,7 @@ from audit.migrate import ensure_sqlite_directory, upgrade
 from audit.models import (
     PAYLOAD_PREFIX_CHARS,
     ArticleLocationRow,
+    ArticleRevisionRow,
     ArticleRow,
     ArticleSignalRow,
     Base,
@@ -69,6 +71,7 @@ from audit.views import (
 )
 from flashpoint.errors import ConfigError
 from flashpoint.records import (
+    Article,
     Casualties,
     ClassifiedArticle,
     DeadLetter,
@@ -109,6 +112,8 @@ def patiently(
             log.warning("%s: database unavailable (%s); again in %.1fs", what, reason, wait)
             sleep(wait)
             wait = min(STORAGE_RETRY_MAX_S, wait * 2)
+
+
 # PostgreSQL advisory lock held while migrating (any constant unique to this schema).
 MIGRATION_LOCK_ID = 0x464C_4155_4449_54  # "FLAUDIT"
 
@@ -271,6 +276,37 @@ class AuditStore:
         )
         return session.execute(statement).scalar_one_or_none()
 
+    def revision_of(self, article: Article, at: datetime) -> int:
+        """Which of the texts published under `article.id` this is, in the order seen (0
+        the first): a replay finds its number again, a corrected text takes the next."""
+        digest = article.digest()
+        query = select(ArticleRevisionRow.number).where(
+            ArticleRevisionRow.article_id == article.id, ArticleRevisionRow.digest == digest
+        )
+        with self._sessions.begin() as session:
+            number = session.scalar(query)
+            if number is not None:
+                return int(number)
+            known = session.scalar(
+                select(func.count())
+                .select_from(ArticleRevisionRow)
+                .where(ArticleRevisionRow.article_id == article.id)
+            )
+            self._insert_ignore(
+                session,
+                ArticleRevisionRow,
+                [
+                    {
+                        "article_id": article.id,
+                        "digest": digest,
+                        "number": known or 0,
+                        "first_seen": at,
+                    }
+                ],
+                ("article_id", "digest"),
+            )
+            return int(session.scalar(query) or 0)
+
     def record_classification(self, item: ClassifiedArticle) -> None:
         """Store one classified article; a replay of the same article and model is a no-op.
 
@@ -285,6 +321,7 @@ class AuditStore:
                 {
                     "article_id": article.id,
                     "model": classification.model,
+                    "revision": item.revision,
                     "title": article.title,
                     "url": article.url,
                     "source": article.source,
@@ -295,7 +332,7 @@ class AuditStore:
                     "killed": classification.casualties.killed,
                     "injured": classification.casualties.injured,
                 },
-                ("article_id", "model"),
+                ("article_id", "model", "revision"),
             )
             if article_pk is None:
                 return

@@ -187,26 +187,16 @@ class EventClusterer:
         article_id = item.article.id
         joined = self.store.event_of(article_id)
         if joined is not None:
-            event = self.store.get(joined)
-            if event is not None:
-                return EventUpdate(event=event, article_id=article_id, kind="report", at=now)
+            stored = self.store.stored(joined)
+            if stored is not None:
+                return self._again(stored, item, now)
         if vector is None and self.embed is not None:
             vector = _normalise(self.embed([report_text(item)]))[0]
 
         at = report_time(item)
         self._expire(at)
         places = report_places(item, self.settings.places_per_report)
-        source = EventSource(
-            article_id=article_id,
-            title=item.article.title,
-            url=item.article.url,
-            source=item.article.source,
-            published_at=item.article.published_at,
-            seen_at=now,
-            signals=list(dict.fromkeys(signal.type for signal in classification.signals)),
-            severity=classification.severity,
-            casualties=classification.casualties,
-        )
+        source = _source_of(item, now)
         match = self._best_match(places, source.signals, vector, at)
         if match is None:
             stored = self._start(source, places, vector, at)
@@ -217,6 +207,44 @@ class EventClusterer:
         self.store.save(stored, source)
         return EventUpdate(
             event=stored.event, article_id=article_id, kind=kind, changes=changes, at=now
+        )
+
+    def _again(self, stored: StoredEvent, item: ClassifiedArticle, now: datetime) -> EventUpdate:
+        """An article already in the event: a replay changes nothing ("report"); a newer
+        revision (a corrected text) replaces its report, and the event is recomputed."""
+        old = stored.event
+        article_id = item.article.id
+        previous = next((s for s in old.sources if s.article_id == article_id), None)
+        if previous is None or item.revision <= previous.revision:
+            return EventUpdate(event=old, article_id=article_id, kind="report", at=now)
+        source = _source_of(item, now)
+        sources = [source if s.article_id == article_id else s for s in old.sources]
+        killed, injured = event_figures(sources, self.settings.figure_corroboration)
+        event = old.model_copy(
+            update={
+                "signals": list(dict.fromkeys(s for each in sources for s in each.signals)),
+                "severity": max(s.severity for s in sources),
+                "killed": killed,
+                "injured": injured,
+                "sources": sources,
+            }
+        )
+        kind, changes = describe(old, event, source.signals)
+        revised = [
+            f"{label} {before} → {after} in this report"
+            for label, before, after in (
+                ("killed", previous.casualties.killed, source.casualties.killed),
+                ("injured", previous.casualties.injured, source.casualties.injured),
+            )
+            if before != after
+        ]
+        self.store.save(StoredEvent(event, stored.centroid, stored.centroid_reports), source)
+        return EventUpdate(
+            event=event,
+            article_id=article_id,
+            kind=kind,
+            changes=[f"revised report (revision {item.revision})", *revised, *changes],
+            at=now,
         )
 
     def _expire(self, at: datetime) -> None:
@@ -308,6 +336,22 @@ class EventClusterer:
                 centroid = ((centroid * count + vector) / (count + 1)).astype(np.float32)
                 count += 1
         return StoredEvent(event=event, centroid=centroid, centroid_reports=count)
+
+
+def _source_of(item: ClassifiedArticle, now: datetime) -> EventSource:
+    classification = item.classification
+    return EventSource(
+        article_id=item.article.id,
+        title=item.article.title,
+        url=item.article.url,
+        source=item.article.source,
+        published_at=item.article.published_at,
+        seen_at=now,
+        signals=list(dict.fromkeys(signal.type for signal in classification.signals)),
+        severity=classification.severity,
+        casualties=classification.casualties,
+        revision=item.revision,
+    )
 
 
 def describe(

@@ -87,6 +87,7 @@ class EventSourceRow(Base):
     severity: Mapped[int] = mapped_column(Integer)
     killed: Mapped[int | None] = mapped_column(Integer)
     injured: Mapped[int | None] = mapped_column(Integer)
+    revision: Mapped[int] = mapped_column(Integer, server_default="0")
 
 
 class EventCountryRow(Base):

@@ -28,7 +28,7 @@ from typing import Any, Protocol
 
 import numpy as np
 import numpy.typing as npt
-from sqlalchemy import Engine, delete, insert, select
+from sqlalchemy import Engine, delete, insert, select, update
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import selectinload, sessionmaker
 
@@ -58,6 +58,8 @@ class EventStore(Protocol):
 
     def get(self, event_id: str) -> Event | None: ...
 
+    def stored(self, event_id: str) -> StoredEvent | None: ...
+
     def event_of(self, article_id: str) -> str | None: ...
 
     def candidates(
@@ -67,7 +69,8 @@ class EventStore(Protocol):
         ...
 
     def save(self, stored: StoredEvent, added: EventSource) -> None:
-        """Write the event's new state and the report `added` (already in its sources)."""
+        """Write the event's new state and the report `added` (already in its sources; a
+        newer revision of a stored report replaces it)."""
         ...
 
     def expire(self, before: datetime) -> int:
@@ -102,6 +105,9 @@ class InMemoryEventStore:
     def get(self, event_id: str) -> Event | None:
         stored = self._events.get(event_id)
         return None if stored is None else stored.event
+
+    def stored(self, event_id: str) -> StoredEvent | None:
+        return self._events.get(event_id)
 
     def event_of(self, article_id: str) -> str | None:
         return self._articles.get(article_id)
@@ -170,9 +176,13 @@ class SqlEventStore:
     # -- reading ------------------------------------------------------------------
 
     def get(self, event_id: str) -> Event | None:
+        stored = self.stored(event_id)
+        return None if stored is None else stored.event
+
+    def stored(self, event_id: str) -> StoredEvent | None:
         with self._sessions() as session:
             row = session.get(EventRow, event_id, options=[selectinload(EventRow.sources)])
-            return None if row is None else _stored(row).event
+            return None if row is None else _stored(row)
 
     def event_of(self, article_id: str) -> str | None:
         with self._sessions() as session:
@@ -237,6 +247,14 @@ class SqlEventStore:
                 self._insert_ignore(EventSourceRow, ["article_id"]).values(
                     event_id=event.event_id, position=position, **_source_values(added)
                 )
+            )
+            session.execute(
+                update(EventSourceRow)
+                .where(
+                    EventSourceRow.article_id == added.article_id,
+                    EventSourceRow.revision < added.revision,
+                )
+                .values(**_source_values(added))
             )
             session.execute(
                 delete(EventCountryRow).where(EventCountryRow.event_id == event.event_id)
@@ -312,6 +330,7 @@ def _source_values(source: EventSource) -> dict[str, Any]:
         "severity": source.severity,
         "killed": source.casualties.killed,
         "injured": source.casualties.injured,
+        "revision": source.revision,
     }
 
 
@@ -326,6 +345,7 @@ def _source(row: EventSourceRow) -> EventSource:
         signals=list(row.signals),
         severity=row.severity,
         casualties=Casualties(killed=row.killed, injured=row.injured),
+        revision=row.revision,
     )
 
 

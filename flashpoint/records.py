@@ -45,6 +45,12 @@ class Article(BaseModel):
     published_at: datetime | None = None
     language: str | None = None
 
+    def digest(self) -> str:
+        """A hash of what the article says (title and text): a replay has the same one, a
+        corrected text (a revised toll) another, which makes it a revision."""
+        said = f"{self.title or ''}\0{self.text}".encode()
+        return hashlib.sha256(said).hexdigest()[:16]
+
 
 class Signal(BaseModel):
     """One escalation signal found in an article, with the sentence that shows it."""
@@ -104,6 +110,9 @@ class ClassifiedArticle(BaseModel):
     article: Article
     classification: Classification
     classified_at: datetime
+    # 0 for the first text published under this id; n for its n-th different text (a
+    # correction): a new revision raises new alerts, a replay of one does not.
+    revision: int = Field(default=0, ge=0)
 
 
 ChannelKind = Literal["slack", "email", "console"]
@@ -149,9 +158,11 @@ class Alert(BaseModel):
         return self.article.title or self.classification.signals[0].evidence[:120]
 
 
-def alert_id_for(article_id: str) -> str:
-    """Stable alert id for an article: a replay produces the same id, so dedup works."""
-    return "al-" + hashlib.sha256(article_id.encode("utf-8")).hexdigest()[:16]
+def alert_id_for(article_id: str, revision: int = 0) -> str:
+    """Stable alert id for an article's revision: a replay produces the same id, so dedup
+    works; a corrected text (revision 1, 2, ...) gets ids of its own."""
+    key = article_id if revision == 0 else f"{article_id}\0revision {revision}"
+    return "al-" + hashlib.sha256(key.encode("utf-8")).hexdigest()[:16]
 
 
 RoutingOutcome = Literal["matched", "suppressed"]
@@ -222,6 +233,7 @@ class EventSource(BaseModel):
     signals: list[str]
     severity: int = Field(ge=0, le=5)
     casualties: Casualties
+    revision: int = Field(default=0, ge=0)  # the article's revision this source reflects
 
 
 class FigureRange(BaseModel):

@@ -84,6 +84,8 @@ class WorkerSettings(BaseModel):
     outbox_interval_s: float = Field(default=2.0, gt=0)
     outbox_retry_max_s: float = Field(default=300.0, gt=0)
     outbox_max_age_s: float = Field(default=86_400.0, gt=0)
+    # /metrics (Prometheus) and /health on this port (streams.metrics); 0: not served.
+    metrics_port: int = Field(default=9464, ge=0, le=65535)
     # How long the group waits for a worker that stopped heartbeating (a crash) before it
     # hands that worker's partitions to the others: the pause a crash costs. Faust's
     # default is 60 s; heartbeats come from the consumer thread every 3 s, so blocking

@@ -27,9 +27,11 @@ from typing import Any, Literal, TypeVar, cast
 import faust
 from pydantic import BaseModel, ValidationError
 
+from alerts.outbox import Outbox
 from audit.store import patiently
-from flashpoint.records import Alert, Article, ClassifiedArticle, DeadLetter
+from flashpoint.records import Alert, Article, ClassifiedArticle, DeadLetter, DeliveryResult
 from flashpoint.settings import Settings
+from streams.metrics import WorkerMetrics, serve
 from streams.pipeline import Pipeline, StageError
 from surge.detector import SurgeDetector
 from surge.faust_table import create_surge_tables
@@ -53,6 +55,7 @@ class AuditEvent(BaseModel):
 def create_app(settings: Settings, pipeline: Pipeline) -> faust.App:
     """A Faust app with the pipeline's agents wired to the configured topics."""
     worker = settings.worker
+    metrics = WorkerMetrics(Outbox(pipeline.store.engine))
     app = faust.App(
         worker.app_id,
         broker=f"kafka://{settings.kafka.bootstrap}",
@@ -106,10 +109,14 @@ def create_app(settings: Settings, pipeline: Pipeline) -> faust.App:
         return await asyncio.get_running_loop().run_in_executor(None, step)
 
     async def publish_audit(kind: AuditKind, key: str, record: BaseModel) -> None:
+        if isinstance(record, DeliveryResult):
+            metrics.delivery(record)
         event = AuditEvent(kind=kind, at=datetime.now(UTC), record=record.model_dump(mode="json"))
         await audit_topic.send(key=key.encode(), value=event.model_dump_json().encode())
 
     async def dead_letter(letter: DeadLetter) -> None:
+        metrics.articles.labels("dead_lettered").inc()
+        metrics.dead_letters.labels(letter.reason).inc()
         log.warning(
             "dead-lettered %s[%s]@%s: %s %s",
             letter.topic,
@@ -184,11 +191,15 @@ def create_app(settings: Settings, pipeline: Pipeline) -> faust.App:
                     sources.append(event)
             if not articles:
                 continue
-            classified = await off_loop(pipeline.classify, articles)
+            with metrics.classify_seconds.time():
+                classified = await off_loop(pipeline.classify, articles)
             for event, item in zip(sources, classified, strict=True):
                 if isinstance(item, StageError):
                     await dead_letter_event(event, item)
                     continue
+                metrics.articles.labels("classified").inc()
+                if item.classification.signals:
+                    metrics.articles.labels("with_signals").inc()
                 key = item.article.id.encode()
                 await classified_topic.send(key=key, value=item.model_dump_json().encode())
                 await publish_audit("classification", item.article.id, item.classification)
@@ -284,5 +295,16 @@ def create_app(settings: Settings, pipeline: Pipeline) -> faust.App:
                 continue
             await off_loop(pipeline.record_dead_letter, letter)
             await publish_audit("dead_letter", letter.reason, letter)
+
+    if worker.metrics_port:
+
+        @app.task  # type: ignore[untyped-decorator]
+        async def serve_metrics() -> None:
+            try:
+                serve(
+                    worker.metrics_port, metrics, pipeline.store.engine, settings.kafka.bootstrap
+                )
+            except OSError as error:  # a second worker on this host: the port is taken
+                log.warning("metrics not served on port %d: %s", worker.metrics_port, error)
 
     return app

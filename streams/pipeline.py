@@ -205,8 +205,11 @@ class Pipeline:
             ]
 
         results = each_apart(read, articles, "classification failed")
-        for item in results:
+        for number, item in enumerate(results):
             if isinstance(item, ClassifiedArticle):
+                revision = self.store.revision_of(item.article, now)
+                if revision:
+                    item = results[number] = item.model_copy(update={"revision": revision})
                 self.store.record_classification(item)
         return results
 

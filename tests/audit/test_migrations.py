@@ -55,7 +55,7 @@ def test_upgrade_creates_the_parent_folder_and_records_head(tmp_path: Path) -> N
             tables = set(inspect(connection).get_table_names())
     finally:
         engine.dispose()
-    assert version == head_revision() == "0005"
+    assert version == head_revision() == "0006"
     assert {table.name for table in Base.metadata.sorted_tables} <= tables
 
 

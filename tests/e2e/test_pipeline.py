@@ -4,11 +4,13 @@ from __future__ import annotations
 
 import json
 import time
+import urllib.request
 
 from kafka import KafkaConsumer, KafkaProducer
 
 from audit.views import AuditFilter
 from flashpoint.records import DeadLetter
+from tests.conftest import free_port
 from tests.e2e.conftest import KADUGLI, Stack
 from tests.support.worker import wait_for
 
@@ -208,7 +210,8 @@ def test_poison_never_blocks_the_partition_and_sigterm_still_stops_the_worker(
     stack: Stack,
 ) -> None:
     # Each of these once crashed a stage: the partition stopped, and SIGTERM hung.
-    stack.worker.start()
+    port = free_port()
+    stack.worker.start(FLASHPOINT_WORKER__METRICS_PORT=str(port))
     for key, (value, _) in POISON.items():
         stack.publish(key, value)
     # Odd but valid text flows: zero-width and right-to-left marks.
@@ -232,7 +235,44 @@ def test_poison_never_blocks_the_partition_and_sigterm_still_stops_the_worker(
         reasons[reason] = reasons.get(reason, 0) + 1
     assert store.summary().dead_letters == reasons
     stack.slack.wait_for_messages(1, timeout=30)
+    # The worker's own figures say the same (streams.metrics), and it is healthy.
+    with urllib.request.urlopen(f"http://127.0.0.1:{port}/metrics", timeout=10) as answer:
+        exposition = answer.read().decode()
+    assert 'flashpoint_dead_letters_total{reason="malformed JSON"} 2.0' in exposition
+    assert 'flashpoint_articles_total{outcome="classified"} 2.0' in exposition
+    with urllib.request.urlopen(f"http://127.0.0.1:{port}/health", timeout=10) as answer:
+        assert json.loads(answer.read()) == {"database": "ok", "broker": "ok"}
 
     started = time.monotonic()
     assert stack.worker.stop() == 0
     assert time.monotonic() - started < 20
+
+
+def test_a_corrected_toll_reaches_the_desk_in_the_thread_and_a_replay_does_not(
+    stack: Stack,
+) -> None:
+    first = KADUGLI
+    corrected = KADUGLI.replace("Five soldiers", "Seven soldiers")
+    stack.worker.start()
+    stack.publish_article("kadugli-toll", first, title="Kadugli attack")
+    [parent] = stack.slack.wait_for_messages(1, timeout=WORKER_TIMEOUT)
+
+    stack.publish_article("kadugli-toll", corrected, title="Kadugli attack")
+    messages = stack.slack.wait_for_messages(2, timeout=WORKER_TIMEOUT)
+    reply = messages[1]
+    assert reply.thread_ts == parent.ts
+    assert "revised report" in (reply.text or "")
+    assert "killed 5 → 7" in (reply.text or "")
+
+    store = stack.store()
+    stack.publish_article("kadugli-toll", corrected, title="Kadugli attack")
+    wait_for(
+        lambda: store.summary().duplicates_refused >= 2,
+        timeout=WORKER_TIMEOUT,
+        worker=stack.worker,
+        what="the replayed correction refused on Slack and email",
+    )
+    assert len(stack.slack.messages) == 2
+    assert len(stack.smtp.messages) == 2
+    history = store.get_article("kadugli-toll")
+    assert history is not None and len(history.classifications) == 2

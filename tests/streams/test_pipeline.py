@@ -12,8 +12,8 @@ from alerts.subscriptions import parse_subscription
 from classifiers.rule_classifier import RuleClassifier
 from flashpoint.records import Article, Classification, ClassifiedArticle, EventUpdate
 from flashpoint.settings import Settings
-from streams.pipeline import Pipeline, StageError, build_pipeline, each_apart
-from tests.support.records import make_classified
+from streams.pipeline import Pipeline, Routed, StageError, build_pipeline, each_apart
+from tests.support.records import NOW, make_classified
 
 KADUGLI = (
     "Five soldiers were killed when their patrol struck a roadside bomb near Kadugli on "
@@ -159,3 +159,48 @@ def test_an_article_that_cannot_be_routed_is_set_apart(
     assert isinstance(routed[1], StageError)
     assert routed[1].reason == "routing failed"
     assert [len(r[0]) for r in (routed[0], routed[2]) if not isinstance(r, StageError)] == [1, 1]
+
+
+FIRST_TOLL = (
+    "Artillery shelled residential districts of Kadugli on Tuesday, killing five civilians, "
+    "the army said."
+)
+REVISED_TOLL = FIRST_TOLL.replace("five", "seven")
+
+
+def test_a_corrected_text_is_a_revision_routed_again_and_a_replay_is_not(
+    pipeline: Pipeline,
+) -> None:
+    def classify_and_route(text: str) -> tuple[ClassifiedArticle, Routed]:
+        [item] = pipeline.classify([Article(id="kadugli-1", title="Kadugli", text=text)])
+        assert isinstance(item, ClassifiedArticle)
+        return item, pipeline.route(item)
+
+    first, (first_alerts, _) = classify_and_route(FIRST_TOLL)
+    revised, (revised_alerts, _) = classify_and_route(REVISED_TOLL)
+    replayed, (replayed_alerts, _) = classify_and_route(REVISED_TOLL)
+
+    assert (first.revision, revised.revision, replayed.revision) == (0, 1, 1)
+    assert revised.classification.casualties.killed == 7
+    [one], [two], [three] = first_alerts, revised_alerts, replayed_alerts
+    assert one.alert_id != two.alert_id  # a new alert for the desk
+    assert two.alert_id == three.alert_id  # a replay: the ledger refuses it at delivery
+    assert two.event is not None and one.event is not None
+    assert two.event.event.event_id == one.event.event.event_id
+    assert two.event.kind == "escalated"
+    assert two.event.changes[:2] == ["revised report (revision 1)", "killed 5 → 7 in this report"]
+    assert two.event.event.killed.stated == 7
+    assert [s.casualties.killed for s in two.event.event.sources] == [7]
+    assert three.event is not None and three.event.kind == "report"
+    history = pipeline.store.get_article("kadugli-1")
+    assert history is not None and len(history.classifications) == 2
+
+
+def test_revisions_are_numbered_in_the_order_seen(pipeline: Pipeline) -> None:
+    first = Article(id="a", text=FIRST_TOLL)
+    second = Article(id="a", text=REVISED_TOLL)
+    numbers = [
+        pipeline.store.revision_of(article, NOW) for article in (first, first, second, first)
+    ]
+    assert numbers == [0, 0, 1, 0]
+    assert pipeline.store.revision_of(Article(id="b", text=REVISED_TOLL), NOW) == 0
