@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import sys
 from collections.abc import Iterator
 from pathlib import Path
@@ -308,6 +309,7 @@ def calibrate(
     from classifiers.calibrate import calibrate as choose_thresholds
     from classifiers.calibrate import load_tune_sets
     from classifiers.model_classifier import ModelClassifier
+    from classifiers.signal_model import card_path
     from classifiers.thresholds import DEFAULT_THRESHOLDS_PATH, write_thresholds
 
     settings = _settings().classifier
@@ -318,7 +320,8 @@ def calibrate(
     if not (folder / "fakes").is_dir() or not (folder / "ucdp").is_dir():
         raise typer.BadParameter(f"{folder}: expected the folders fakes/ and ucdp/")
     rows = load_tune_sets(folder)
-    result = choose_thresholds(classifier, rows)
+    card = json.loads(card_path(settings.signal_model_path).read_text())
+    result = choose_thresholds(classifier, rows, card["thresholds"])
     typer.echo(f"{'signal':<22}{'tune items':>11}{'threshold':>11}{'F1 (tune)':>11}")
     for signal, threshold in result.thresholds.items():
         f1 = "kept" if signal in result.kept else f"{result.f1[signal]:.3f}"

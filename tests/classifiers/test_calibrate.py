@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import json
+
 import pytest
 
 from classifiers import default_classifier
@@ -14,6 +16,7 @@ from classifiers.calibrate import (
 )
 from classifiers.evaluate import REAL_LABELS_DIR, load_jsonl, split_of
 from classifiers.model_classifier import ModelClassifier
+from classifiers.signal_model import DEFAULT_SIGNAL_MODEL_PATH, card_path
 from classifiers.thresholds import load_thresholds
 from flashpoint.records import SIGNAL_TYPES
 
@@ -49,14 +52,22 @@ def test_the_shipped_thresholds_are_the_calibrated_ones(model: ModelClassifier) 
     fails here, as the training data digest does for the model."""
     rows = load_tune_sets(SHARED / "data")
     assert len(rows) >= 480
-    result = calibrate(model, rows)
+    result = calibrate(model, rows, training_thresholds())
     assert result.thresholds == load_thresholds()
     assert result.kept == [s for s in SIGNAL_TYPES if result.positives[s] < MIN_POSITIVES]
 
 
-def test_a_signal_with_few_tune_items_keeps_its_threshold(model: ModelClassifier) -> None:
+def test_a_signal_with_few_tune_items_keeps_the_training_threshold(
+    model: ModelClassifier,
+) -> None:
     rows = load_tune_sets(SHARED / "data")[:40]
-    odd = dict(model.thresholds, withdrawal=0.65)
-    result = calibrate(ModelClassifier(model.model, thresholds=odd), rows)
+    odd = dict(training_thresholds(), withdrawal=0.65)
+    result = calibrate(model, rows, odd)
     assert "withdrawal" in result.kept
     assert result.thresholds["withdrawal"] == 0.65
+
+
+def training_thresholds() -> dict[str, float]:
+    card = json.loads(card_path(DEFAULT_SIGNAL_MODEL_PATH).read_text())
+    thresholds: dict[str, float] = card["thresholds"]
+    return thresholds

@@ -77,10 +77,9 @@ def test_sample_classifies_as_documented(classifier: RuleClassifier, sample_id: 
 def test_the_model_reads_the_samples_like_the_table() -> None:
     """The default (model) classifier: escalation vs routine exactly, signal sets mostly.
 
-    Known differences (thresholds calibrated on real reporting, issue 8): sample-010's
-    push on the village is read as a clash and a capture, not an offensive; sample-011 adds
+    Known differences (thresholds calibrated on real reporting, issue 8): sample-011 adds
     civilian harm; sample-015's roadside bomb, hedged by "suspected" and "sources said",
-    scores 0.72, under the calibrated explosive_device threshold (0.9).
+    scores under the calibrated explosive_device threshold (0.9).
     """
     good, _ = load_lines()
     rows = expected_rows()
@@ -88,4 +87,4 @@ def test_the_model_reads_the_samples_like_the_table() -> None:
     for article, result in zip(good, results, strict=True):
         assert bool(result.signal_types()) == bool(rows[article.id][0]), article.id
     exact = sum(r.signal_types() == rows[a.id][0] for a, r in zip(good, results, strict=True))
-    assert exact >= len(good) - 3
+    assert exact >= len(good) - 2
