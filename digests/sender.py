@@ -21,9 +21,11 @@ and, for each one:
 What it drops: nothing. A retryable `DeliveryError` (a rate limit, a timeout, a 5xx, a
 4xx SMTP reply) stops that batch where it is: nothing is recorded for its unsent alerts,
 it is not marked, and the next `flush_due` tries again (the timer's interval is the
-backoff; there is no limit, because "later" is never "never"). Parts already sent are in
-the ledger, so they are not sent again. The number of tries so far is kept in memory and
-reported as `attempts` once the batch goes out.
+backoff). Parts already sent are in the ledger, so they are not sent again. Once a batch
+is still failing `max_age_s` after its send time (24 h, the outbox's limit), its unsent
+alerts are recorded "undeliverable" (logged as an error) and the batch is marked. The
+number of tries so far is kept in memory and reported as `attempts` once the batch goes
+out.
 
 Crash safety is the ledger's: results are recorded right after each message is accepted,
 and before the batch is marked. A crash between the notifier's answer and the ledger write
@@ -42,7 +44,7 @@ import logging
 import math
 import threading
 from collections.abc import Callable, Mapping, Sequence
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 
 from alerts.delivery import DeliveryLedger, record_outcome
 from alerts.notifiers import DigestNotifier
@@ -80,6 +82,7 @@ class DigestSender:
         clock: Callable[[], datetime] = _utc_now,
         *,
         max_per_message: int = DEFAULT_MAX_PER_MESSAGE,
+        max_age_s: float = 86_400.0,
     ) -> None:
         if max_per_message < 1:
             raise ValueError("max_per_message must be at least 1")
@@ -88,6 +91,7 @@ class DigestSender:
         self._ledger = ledger
         self._clock = clock
         self._max = max_per_message
+        self._max_age = timedelta(seconds=max_age_s)
         self._lock = threading.Lock()
         self._tries: dict[str, int] = {}  # batch key -> tries so far (retryable failures)
 
@@ -115,11 +119,24 @@ class DigestSender:
         elif unsent and notifier is not None:
             try:
                 results += self._send(batch, unsent, notifier)
-            except _Retry:
-                return results
+            except _Retry as retry:
+                if self._clock() - batch.send_at < self._max_age:
+                    return results
+                results += self._give_up(batch, str(retry))
         self._tries.pop(batch.key, None)
         self._store.mark_flushed(batch, self._clock())
         return results
+
+    def _give_up(self, batch: Batch, error: str) -> list[DeliveryResult]:
+        """The batch's alerts not yet sent, recorded undeliverable after `max_age_s`."""
+        tries = self._tries.get(batch.key, 0)
+        error = f"{error} (undeliverable: still failing {self._max_age} after its send time)"
+        log.error("batch %s is undeliverable: %s", batch.key, error)
+        return [
+            self._record(alert, "undeliverable", attempts=tries, error=error)
+            for alert in batch.alerts
+            if not self._ledger.already_sent(alert.delivery_key)
+        ]
 
     def _send(
         self, batch: Batch, alerts: Sequence[Alert], notifier: DigestNotifier
@@ -152,7 +169,7 @@ class DigestSender:
                         tries,
                         exc,
                     )
-                    raise _Retry from None
+                    raise _Retry(str(exc)) from None
                 log.warning("batch %s (%d alerts) failed: %s", batch.key, len(chunk), exc)
                 results += [
                     self._record(alert, "failed", attempts=tries, error=str(exc)) for alert in chunk

@@ -359,7 +359,9 @@ def build_pipeline(settings: Settings, classifier: Classifier | None = None) -> 
         desks=desks,
         clusterer=clusterer,
         pending=pending,
-        digests=DigestSender(pending, notifiers, store, utc_now),
+        digests=DigestSender(
+            pending, notifiers, store, utc_now, max_age_s=settings.worker.outbox_max_age_s
+        ),
         max_text_chars=settings.worker.max_text_chars,
         surge=settings.surge,
         subscriptions_revision=revision,

@@ -227,6 +227,25 @@ def test_a_retryable_failure_keeps_the_batch_for_the_next_flush(
     assert pending.pending() == 0
 
 
+def test_a_batch_still_failing_a_day_after_its_time_is_undeliverable_once(
+    sender: DigestSender, pending: PendingStore, clock: Clock, ledger: Ledger, slack: SlackServer
+) -> None:
+    for article_id, minute in [("art-1", 5), ("art-2", 20)]:
+        hold_at(pending, clock, utc(1, 12, minute), article_id)
+    clock.now = utc(1, 13)
+    slack.down_for(3600)
+    sender.flush_due()  # email goes; Slack keeps failing
+    clock.now = utc(2, 12, 59)
+    assert [r for r in sender.flush_due() if r.channel.startswith("slack:")] == []
+    clock.now = utc(2, 13, 1)
+    results = sender.flush_due()
+    assert [r.status for r in results] == ["undeliverable", "undeliverable"]
+    assert all("undeliverable" in (r.error or "") for r in results)
+    assert slack.messages == []
+    assert pending.pending() == 0
+    assert sender.flush_due() == []
+
+
 def test_a_permanent_failure_is_recorded_and_not_retried(
     sender: DigestSender, pending: PendingStore, clock: Clock, ledger: Ledger, slack: SlackServer
 ) -> None:
