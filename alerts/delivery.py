@@ -43,15 +43,12 @@ from datetime import UTC, datetime, timedelta
 from typing import Protocol
 
 from alerts.notifiers import Notifier
-from alerts.outbox import Outbox, OutboxEntry
+from alerts.outbox import Deliverable, Outbox, OutboxEntry
 from alerts.ratelimit import RateLimited
 from flashpoint.errors import DeliveryError
-from flashpoint.records import Alert, DeliveryResult, DeliveryStatus
+from flashpoint.records import DeliveryResult, DeliveryStatus
 from flashpoint.settings import WorkerSettings
 from surge.models import SurgeNotice
-
-# What the deliverer sends: an article's alert, or a region's surge, to one channel.
-Deliverable = Alert | SurgeNotice
 
 log = logging.getLogger(__name__)
 

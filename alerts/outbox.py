@@ -20,17 +20,17 @@ Importing this module registers the table on `audit.models.Base.metadata`.
 
 from __future__ import annotations
 
-from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime
 
 from sqlalchemy import Engine, Integer, String, Text, delete, exists, func, select, update
-from sqlalchemy.orm import Mapped, Session, mapped_column, sessionmaker
+from sqlalchemy.orm import Mapped, mapped_column, sessionmaker
 
 from audit.models import Base
 from flashpoint.records import Alert
 from surge.models import SurgeNotice
 
+# What the deliverer sends: an article's alert, or a region's surge, to one channel.
 Deliverable = Alert | SurgeNotice
 
 
@@ -75,8 +75,8 @@ class Outbox:
     """The outbox table (see the module docstring); `clock` gives aware UTC times."""
 
     def __init__(self, engine: Engine) -> None:
-        self._sessions: Callable[[], Session] = sessionmaker(engine, expire_on_commit=False)
-        self._begin = sessionmaker(engine, expire_on_commit=False).begin
+        self._sessions = sessionmaker(engine, expire_on_commit=False)
+        self._begin = self._sessions.begin
 
     def defer(
         self, item: Deliverable, *, error: str, attempts: int, now: datetime, next_at: datetime
