@@ -129,6 +129,11 @@ class Deliverer:
             clock=clock,
         )
 
+    @property
+    def outbox(self) -> Outbox | None:
+        """Where retryable deliveries wait (None: they are recorded failed at once)."""
+        return self._outbox
+
     def backoff(self, attempt: int) -> float:
         """Seconds to wait after failed try number `attempt` (1-based), before Retry-After."""
         return float(min(self._max, self._base * 2 ** (attempt - 1)))

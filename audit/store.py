@@ -29,7 +29,7 @@ from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
 from types import TracebackType
-from typing import Any, Self, TypeVar
+from typing import Any, Self, TypeVar, overload
 
 import sqlalchemy.exc
 from sqlalchemy import (
@@ -116,6 +116,25 @@ def patiently(
 
 # PostgreSQL advisory lock held while migrating (any constant unique to this schema).
 MIGRATION_LOCK_ID = 0x464C_4155_4449_54  # "FLAUDIT"
+
+
+@overload
+def storable(text: str) -> str: ...
+
+
+@overload
+def storable(text: None) -> None: ...
+
+
+def storable(text: str | None) -> str | None:
+    """`text` as every supported database can keep it: a dead letter is whatever arrived,
+    and PostgreSQL refuses NUL in text and UTF-8 has no lone surrogates. Each becomes
+    U+FFFD, as undecodable bytes already are."""
+    if text is None:
+        return None
+    return text.replace("\x00", "\ufffd").encode("utf-8", "surrogatepass").decode(
+        "utf-8", "replace"
+    )
 
 
 def _sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:
@@ -462,14 +481,14 @@ class AuditStore:
         same input (same `dead_letter_origin`) is skipped."""
         row = {
             "origin": dead_letter_origin(letter),
-            "reason": letter.reason,
-            "detail": letter.detail,
+            "reason": storable(letter.reason),
+            "detail": storable(letter.detail),
             "topic": letter.topic,
             "kafka_partition": letter.partition,
             "kafka_offset": letter.offset,
             "line": letter.line,
-            "key": letter.key,
-            "payload_prefix": letter.payload[:PAYLOAD_PREFIX_CHARS],
+            "key": storable(letter.key),
+            "payload_prefix": storable(letter.payload[:PAYLOAD_PREFIX_CHARS]),
             "payload_bytes": letter.payload_bytes,
             "at": letter.at,
         }

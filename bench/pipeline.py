@@ -1,10 +1,13 @@
 """Benchmark: the FA-KES articles through the real broker and worker, publish → audit.
 
-    .venv/bin/python -m bench.pipeline [--runs 3] [--rate 10]
+    .venv/bin/python -m bench.pipeline [--runs 3] [--rate 10] [--workers N] [--postgres]
 
-Each run starts a fresh worker (own topics, consumer group and SQLite audit file) on
-one broker, with a Syria desk subscribed to everything and delivering to a local
-Slack Web API server, so every stage runs for real. Two phases per run:
+Each run starts fresh workers (own topics, consumer group and audit database) on one
+broker, with a Syria desk subscribed to everything and delivering to a local Slack Web
+API server, so every stage runs for real. `--workers N` starts N workers in one consumer
+group (the topics get 2N partitions, at least 3); `--postgres` puts the audit database on
+the machine's PostgreSQL (tests/support/postgres.py starts it) instead of a SQLite file,
+as several workers on several hosts would share it. Two phases per run:
 
 - throughput: all 804 articles published at once; articles/s from the first send to
   the last classification recorded in the audit store;
@@ -39,8 +42,9 @@ from audit.store import AuditStore
 from broker.local import LocalBroker, create_topics
 from flashpoint.records import alert_id_for
 from tests.conftest import FAKES, REPO_ROOT, free_port, topic_env
+from tests.support.postgres import PostgresServer, start_postgres
 from tests.support.slack_server import DEFAULT_TOKEN, SlackServer
-from tests.support.worker import WorkerProcess, wait_for
+from tests.support.worker import WorkerProcess, stable_members, wait_for
 
 SUBSCRIPTIONS = """
 desks:
@@ -114,11 +118,18 @@ def one_run(
     articles: list[dict[str, str]],
     rate: float,
     workdir: Path,
+    *,
+    workers: int = 1,
+    postgres: PostgresServer | None = None,
 ) -> RunResult:
     prefix = "b" + uuid.uuid4().hex[:8]
     subscriptions = workdir / "subscriptions.yaml"
     subscriptions.write_text(SUBSCRIPTIONS)
-    database_url = f"sqlite:///{workdir / f'{prefix}.db'}"
+    if postgres is not None:
+        database_url = postgres.create_database()
+    else:
+        database_url = f"sqlite:///{workdir / f'{prefix}.db'}"
+    partitions = max(3, 2 * workers)
     env = {
         **topic_env(prefix),
         "FLASHPOINT_KAFKA__BOOTSTRAP": broker.bootstrap,
@@ -131,17 +142,27 @@ def one_run(
         # for minutes on the one desk channel; the local server has no limit, so measure
         # the pipeline itself. The pace is a property of Slack, tested in tests/alerts.
         "FLASHPOINT_SLACK__MIN_INTERVAL_S": "0",
+        "FLASHPOINT_TOPICS__PARTITIONS": str(partitions),
+        "FLASHPOINT_WORKER__METRICS_PORT": "0",
     }
     raw_topic = env["FLASHPOINT_TOPICS__RAW"]
     create_topics(
         broker.bootstrap,
         {
-            env[f"FLASHPOINT_TOPICS__{name}"]: 3
-            for name in ("RAW", "DLQ", "CLASSIFIED", "OUTBOUND", "AUDIT")
+            env[f"FLASHPOINT_TOPICS__{name}"]: partitions
+            for name in ("RAW", "DLQ", "CLASSIFIED", "OUTBOUND", "AUDIT", "BY_REGION", "SURGES")
         },
     )
-    worker = WorkerProcess(env, workdir / f"{prefix}.log")
-    worker.start()
+    pool = [
+        WorkerProcess(
+            {**env, "FLASHPOINT_WORKER__DATA_DIR": str(workdir / prefix / str(number))},
+            workdir / f"{prefix}-{number}.log",
+        )
+        for number in range(workers)
+    ]
+    for one in pool:
+        one.start()
+    worker = pool[0]
     producer = KafkaProducer(bootstrap_servers=broker.bootstrap, acks="all", linger_ms=5)
     store = AuditStore.open(database_url)
     try:
@@ -149,10 +170,13 @@ def one_run(
         warm = {"id": f"{prefix}-warmup", "text": articles[0]["text"]}
         producer.send(raw_topic, key=warm["id"].encode(), value=json.dumps(warm).encode()).get(60)
         wait_for(
-            lambda: classified_times(store, {warm["id"]}),
-            timeout=120,
+            lambda: (
+                classified_times(store, {warm["id"]})
+                and stable_members(broker.bootstrap, env["FLASHPOINT_WORKER__APP_ID"]) == workers
+            ),
+            timeout=180,
             worker=worker,
-            what="the warm-up article",
+            what="the warm-up article and every worker in the group",
         )
 
         burst_ids = {f"{prefix}-burst-{a['id']}" for a in articles}
@@ -205,7 +229,10 @@ def one_run(
     finally:
         producer.close()
         store.close()
-        worker.stop()
+        for one in pool:
+            one.stop()
+        if postgres is not None:
+            postgres.drop_database(database_url)
 
 
 def main() -> None:
@@ -213,7 +240,10 @@ def main() -> None:
     parser.add_argument("--runs", type=int, default=3)
     parser.add_argument("--rate", type=float, default=10.0, help="paced articles per second")
     parser.add_argument("--limit", type=int, default=0, help="use only the first N articles")
+    parser.add_argument("--workers", type=int, default=1, help="workers in the consumer group")
+    parser.add_argument("--postgres", action="store_true", help="audit database on PostgreSQL")
     options = parser.parse_args()
+    postgres = start_postgres() if options.postgres else None
     articles = load_fakes()
     if options.limit:
         articles = articles[: options.limit]
@@ -229,7 +259,15 @@ def main() -> None:
         broker.start()
         try:
             for number in range(1, options.runs + 1):
-                result = one_run(broker, slack, articles, options.rate, workdir)
+                result = one_run(
+                    broker,
+                    slack,
+                    articles,
+                    options.rate,
+                    workdir,
+                    workers=options.workers,
+                    postgres=postgres,
+                )
                 results.append(result)
                 print(
                     f"run {number}: {result.throughput:.1f} articles/s; classified p50 "
@@ -247,8 +285,10 @@ def main() -> None:
         ]
         return statistics.median(values)
 
+    database = "PostgreSQL" if postgres is not None else "SQLite"
     print(
-        f"\n{len(articles)} FA-KES articles, {options.runs} runs, paced at {options.rate}/s; "
+        f"\n{len(articles)} FA-KES articles, {options.runs} runs, paced at {options.rate}/s, "
+        f"{options.workers} worker(s), {database}; "
         f"{platform.processor() or platform.machine()}, {os.cpu_count()} cores, "
         f"{datetime.now(UTC):%Y-%m-%d}\n"
     )

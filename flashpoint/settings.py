@@ -12,11 +12,12 @@ from functools import cached_property
 from pathlib import Path
 from typing import Literal
 
-from pydantic import BaseModel, Field, SecretStr, ValidationError
+from pydantic import BaseModel, Field, SecretStr, ValidationError, field_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 from events.config import EventSettings
 from flashpoint.errors import ConfigError
+from flashpoint.records import Channel
 from surge.config import SurgeSettings
 
 REPO_ROOT = Path(__file__).resolve().parent.parent
@@ -154,6 +155,19 @@ class Settings(BaseSettings):
     subscriptions_path: Path = REPO_ROOT / "config" / "subscriptions.yaml"
     # Print every alert to the terminal as well (always on when no Slack/SMTP is set).
     console_alerts: bool = False
+    # Where an alert that became undeliverable is announced, as "kind:target"
+    # ("slack:#flashpoint-ops", "email:ops@example.org"); unset: the console log only.
+    ops_channel: Channel | None = None
+
+    @field_validator("ops_channel", mode="before")
+    @classmethod
+    def _channel_from_text(cls, value: object) -> object:
+        if not isinstance(value, str):
+            return value
+        kind, colon, target = value.partition(":")
+        if not colon or not target.strip():
+            raise ValueError("expected kind:target, e.g. slack:#flashpoint-ops")
+        return {"kind": kind, "target": target.strip()}
 
     @cached_property
     def slack_enabled(self) -> bool:

@@ -27,11 +27,10 @@ from typing import Any, Literal, TypeVar, cast
 import faust
 from pydantic import BaseModel, ValidationError
 
-from alerts.outbox import Outbox
 from audit.store import patiently
 from flashpoint.records import Alert, Article, ClassifiedArticle, DeadLetter, DeliveryResult
 from flashpoint.settings import Settings
-from streams.metrics import WorkerMetrics, serve
+from streams.metrics import WorkerMetrics, consumer_lag, serve
 from streams.pipeline import Pipeline, StageError
 from surge.detector import SurgeDetector
 from surge.faust_table import create_surge_tables
@@ -55,7 +54,12 @@ class AuditEvent(BaseModel):
 def create_app(settings: Settings, pipeline: Pipeline) -> faust.App:
     """A Faust app with the pipeline's agents wired to the configured topics."""
     worker = settings.worker
-    metrics = WorkerMetrics(Outbox(pipeline.store.engine))
+    names = settings.topics
+    inputs = [names.raw, names.classified, names.outbound, names.by_region, names.surges]
+    metrics = WorkerMetrics(
+        pipeline.deliverer.outbox,
+        lag=lambda: consumer_lag(settings.kafka.bootstrap, worker.app_id, inputs),
+    )
     app = faust.App(
         worker.app_id,
         broker=f"kafka://{settings.kafka.bootstrap}",
@@ -73,7 +77,6 @@ def create_app(settings: Settings, pipeline: Pipeline) -> faust.App:
         store="memory://",
         web_enabled=False,
     )
-    names = settings.topics
 
     def topic(name: str, partitions: int) -> faust.TopicT:
         return app.topic(

@@ -11,10 +11,17 @@ Prometheus sums them.
     flashpoint_outbox_depth                     deliveries waiting in the outbox (at scrape)
     flashpoint_outbox_oldest_seconds            age of the oldest of them (at scrape)
     flashpoint_classify_seconds                 time to classify one batch (histogram)
+    flashpoint_consumer_lag{topic}              records of the worker's input topics not
+                                                yet committed by its consumer group (at
+                                                scrape; the group's figure, so every worker
+                                                reports the same: take the max, not the sum)
+
+Lag counts from the group's committed offsets, which the worker commits every
+`FLASHPOINT_WORKER__COMMIT_INTERVAL_S`: a few records processed but not yet committed
+show as lag. When the broker does not answer a scrape, the lag is left out of it.
 
 `/health` answers 200 when the database answers a query and a broker of the bootstrap
-list accepts a TCP connection, else 503; the body says which failed. Consumer lag is not
-measured here (Kafka's own tools read it from the group's committed offsets).
+list accepts a TCP connection, else 503; the body says which failed.
 """
 
 from __future__ import annotations
@@ -24,9 +31,12 @@ import logging
 import socket
 import threading
 from collections.abc import Callable, Iterable
+from contextlib import closing
 from datetime import UTC, datetime
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
+from kafka import KafkaAdminClient, KafkaConsumer, TopicPartition
+from kafka.errors import RetriableError
 from prometheus_client import CollectorRegistry, Counter, Histogram, generate_latest
 from prometheus_client.core import GaugeMetricFamily, Metric
 from prometheus_client.registry import Collector
@@ -41,7 +51,12 @@ log = logging.getLogger(__name__)
 class WorkerMetrics:
     """The counters the agents update, and the outbox figures read when scraped."""
 
-    def __init__(self, outbox: Outbox, clock: Callable[[], datetime] | None = None) -> None:
+    def __init__(
+        self,
+        outbox: Outbox | None,
+        clock: Callable[[], datetime] | None = None,
+        lag: Callable[[], dict[str, int]] | None = None,
+    ) -> None:
         self.registry = CollectorRegistry()
         self.articles = Counter(
             "flashpoint_articles", "Articles by outcome", ["outcome"], registry=self.registry
@@ -61,7 +76,10 @@ class WorkerMetrics:
             buckets=(0.05, 0.1, 0.25, 0.5, 1, 2, 5, 10, 30),
             registry=self.registry,
         )
-        self.registry.register(_OutboxCollector(outbox, clock or (lambda: datetime.now(UTC))))
+        if outbox is not None:
+            self.registry.register(_OutboxCollector(outbox, clock or (lambda: datetime.now(UTC))))
+        if lag is not None:
+            self.registry.register(_LagCollector(lag))
 
     def delivery(self, result: DeliveryResult) -> None:
         self.deliveries.labels(result.channel.split(":", 1)[0], result.status).inc()
@@ -88,8 +106,60 @@ class _OutboxCollector(Collector):
         )
 
 
+class _LagCollector(Collector):
+    def __init__(self, lag: Callable[[], dict[str, int]]) -> None:
+        self._lag = lag
+
+    def collect(self) -> Iterable[Metric]:
+        try:
+            lags = self._lag()
+        except (RetriableError, OSError) as error:  # /health tells more
+            log.warning("consumer lag not measured: %s", error)
+            return
+        family = GaugeMetricFamily(
+            "flashpoint_consumer_lag",
+            "Records of the worker's input topics its group has not committed",
+            labels=["topic"],
+        )
+        for topic, lag in sorted(lags.items()):
+            family.add_metric([topic], lag)
+        yield family
+
+
+def consumer_lag(
+    bootstrap: str, group: str, topics: Iterable[str], timeout_ms: int = 5_000
+) -> dict[str, int]:
+    """Per topic: the end offsets minus the group's committed offsets, over its partitions
+    (a partition the group never committed counts from its beginning)."""
+    with (
+        closing(
+            KafkaConsumer(bootstrap_servers=bootstrap, bootstrap_timeout_ms=timeout_ms)
+        ) as consumer,
+        closing(
+            KafkaAdminClient(
+                bootstrap_servers=bootstrap,
+                bootstrap_timeout_ms=timeout_ms,
+                request_timeout_ms=timeout_ms,
+            )
+        ) as admin,
+    ):
+        committed = admin.list_group_offsets(group).get(group, {})
+        lags: dict[str, int] = {}
+        for topic in topics:
+            partitions = [
+                TopicPartition(topic, p) for p in sorted(consumer.partitions_for_topic(topic) or ())
+            ]
+            ends = consumer.end_offsets(partitions, timeout_ms) if partitions else {}
+            begins = consumer.beginning_offsets(partitions, timeout_ms) if partitions else {}
+            lags[topic] = sum(
+                max(end - (committed[tp].offset if tp in committed else begins[tp]), 0)
+                for tp, end in ends.items()
+            )
+        return lags
+
+
 def health(engine: Engine, bootstrap: str, timeout_s: float = 2.0) -> dict[str, str]:
-    """"ok" or what failed, for the database and the broker."""
+    """ "ok" or what failed, for the database and the broker."""
     report: dict[str, str] = {}
     try:
         with engine.connect() as connection:

@@ -18,6 +18,7 @@ from typing import TypeVar
 
 from alerts.delivery import Deliverer
 from alerts.notifiers import build_notifiers
+from alerts.ops import AnnouncingLedger
 from alerts.outbox import Outbox
 from alerts.routing import Router
 from alerts.subscriptions import SubscriptionConfig
@@ -341,9 +342,11 @@ def build_pipeline(settings: Settings, classifier: Classifier | None = None) -> 
         events, settings.events, embed=embedder.embed if embedder is not None else None
     )
     notifiers = build_notifiers(settings, threads=events)
+    # Both senders record through this ledger, so an undeliverable alert is announced once.
+    ledger = AnnouncingLedger(store, notifiers, settings.ops_channel)
     deliverer = Deliverer.from_settings(
         notifiers,
-        store,
+        ledger,
         settings.worker,
         outbox=Outbox(store.engine),
         sleep=time.sleep,
@@ -360,7 +363,7 @@ def build_pipeline(settings: Settings, classifier: Classifier | None = None) -> 
         clusterer=clusterer,
         pending=pending,
         digests=DigestSender(
-            pending, notifiers, store, utc_now, max_age_s=settings.worker.outbox_max_age_s
+            pending, notifiers, ledger, utc_now, max_age_s=settings.worker.outbox_max_age_s
         ),
         max_text_chars=settings.worker.max_text_chars,
         surge=settings.surge,

@@ -9,12 +9,13 @@ from __future__ import annotations
 
 import socket
 import uuid
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from pathlib import Path
 
 import pytest
 
 from broker.local import LocalBroker, install_jars
+from tests.support.postgres import PostgresServer, start_postgres
 
 REPO_ROOT = Path(__file__).resolve().parent.parent
 SHARED = REPO_ROOT.parent / "shared"
@@ -42,6 +43,47 @@ def kafka_broker(tmp_path_factory: pytest.TempPathFactory) -> Iterator[LocalBrok
     broker.start(timeout_s=90)
     yield broker
     broker.stop()
+
+
+@pytest.fixture(scope="session")
+def postgres_server() -> PostgresServer:
+    """The machine's PostgreSQL, started if it is down (tests/support/postgres.py)."""
+    return start_postgres()
+
+
+@pytest.fixture(params=["sqlite", "postgresql"])
+def new_database(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[Callable[[], str]]:
+    """Makes empty databases for one test, on each store the product supports: SQLite files
+    in folders that do not exist yet, or new databases on the PostgreSQL server."""
+    made: list[str] = []
+    server: PostgresServer | None = None
+    if request.param == "postgresql":
+        server = request.getfixturevalue("postgres_server")
+
+    def make() -> str:
+        if server is None:
+            url = f"sqlite:///{tmp_path / f'db{len(made)}' / 'audit.db'}"
+        else:
+            url = server.create_database()
+        made.append(url)
+        return url
+
+    yield make
+    if server is not None:
+        for url in made:
+            server.drop_database(url)
+
+
+@pytest.fixture
+def database_url(new_database: Callable[[], str]) -> str:
+    """An empty database for one test, on SQLite and on PostgreSQL (`new_database`)."""
+    return new_database()
+
+
+@pytest.fixture
+def sqlite_url(tmp_path: Path) -> str:
+    """A SQLite file, for what only SQLite has (WAL, its locks, PRAGMAs)."""
+    return f"sqlite:///{tmp_path / 'db' / 'audit.db'}"
 
 
 @pytest.fixture

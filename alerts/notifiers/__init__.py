@@ -28,7 +28,7 @@ from typing import TYPE_CHECKING, Protocol, TextIO
 from alerts.notifiers.render import DigestWhy, DigestWindow
 from alerts.notifiers.threads import EventThreads
 from flashpoint.errors import DeliveryError
-from flashpoint.records import Alert
+from flashpoint.records import Alert, Channel
 from surge.models import SurgeNotice
 
 if TYPE_CHECKING:
@@ -46,6 +46,11 @@ class Notifier(Protocol):
 
     def send_surge(self, notice: SurgeNotice) -> str:
         """Deliver a region's surge to `notice.channel`, like `send`."""
+        ...
+
+    def send_notice(self, to: Channel, subject: str, text: str) -> str:
+        """Deliver a plain notice for the people running Flashpoint (not an alert) to
+        `to`, like `send`."""
         ...
 
 
@@ -94,6 +99,9 @@ class _PrintOnce:
             self._forget_old()
         return self._seen[key]
 
+    def send_notice(self, to: Channel, subject: str, text: str) -> str:
+        return self._console.send_notice(to, subject, text)  # each notice is news
+
     def _forget_old(self) -> None:
         if len(self._seen) > self._remember:
             self._seen.popitem(last=False)
@@ -122,6 +130,11 @@ class _Echo:
         self._console.send_digest(alerts, why=why, period=period)
         return external_id
 
+    def send_notice(self, to: Channel, subject: str, text: str) -> str:
+        external_id = self._primary.send_notice(to, subject, text)
+        self._console.send_notice(to, subject, text)
+        return external_id
+
 
 class _NotConfigured:
     """Stands in for a service with no settings: prints the alert, records why it failed."""
@@ -142,6 +155,10 @@ class _NotConfigured:
     def send_digest(self, alerts: Sequence[Alert], *, why: DigestWhy, period: DigestWindow) -> str:
         self._console.send_digest(alerts, why=why, period=period)
         raise self._not_configured("the digest was")
+
+    def send_notice(self, to: Channel, subject: str, text: str) -> str:
+        self._console.send_notice(to, subject, text)
+        raise self._not_configured("the notice was")
 
     def _not_configured(self, what: str) -> DeliveryError:
         return DeliveryError(

@@ -26,7 +26,7 @@ from alerts.notifiers.render import (
     digest_title,
     severity_bar,
 )
-from flashpoint.records import Alert
+from flashpoint.records import Alert, Channel
 from surge.models import SurgeNotice
 
 log = logging.getLogger(__name__)
@@ -78,6 +78,14 @@ class ConsoleNotifier:
             self._console.print(render_text(alert))
         except Exception:  # the console must never fail a delivery
             log.warning("could not print alert %s to the console", alert.alert_id, exc_info=True)
+        return external_id
+
+    def send_notice(self, to: Channel, subject: str, text: str) -> str:
+        external_id = f"console-{uuid.uuid4().hex[:16]}"
+        try:
+            self._console.print(Text.assemble(("! ", "bold red"), (subject, "bold"), "\n  ", text))
+        except Exception:  # the console must never fail a delivery
+            log.warning("could not print a notice to the console", exc_info=True)
         return external_id
 
     def send_surge(self, notice: SurgeNotice) -> str:

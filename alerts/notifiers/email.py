@@ -67,7 +67,7 @@ from alerts.notifiers.render import (
 from alerts.notifiers.threads import EventThreads, UpdateView
 from alerts.subscriptions import is_email_address
 from flashpoint.errors import ConfigError, DeliveryError
-from flashpoint.records import Alert, Event, EventSource
+from flashpoint.records import Alert, Channel, Event, EventSource
 from flashpoint.settings import SmtpSettings
 from surge.models import SurgeNotice
 
@@ -295,6 +295,21 @@ class EmailNotifier:
             raise DeliveryError(f"not an email address: {notice.channel.target!r}", retryable=False)
         message = self.render_surge(notice)
         self._send_message(message, notice.channel.target)
+        return str(message["Message-ID"])
+
+    def send_notice(self, to: Channel, subject: str, text: str) -> str:
+        """Send a plain-text notice to one address."""
+        if not is_email_address(to.target):
+            raise DeliveryError(f"not an email address: {to.target!r}", retryable=False)
+        message = EmailMessage(policy=SMTP)
+        message["From"] = self._settings.sender
+        message["To"] = to.target
+        message["Subject"] = one_line(f"[Flashpoint] {subject}", SUBJECT_CHARS)
+        message["Date"] = format_datetime(datetime.now(UTC))
+        message["Message-ID"] = make_msgid(domain=self._domain)
+        message["Auto-Submitted"] = "auto-generated"
+        message.set_content(text)
+        self._send_message(message, to.target)
         return str(message["Message-ID"])
 
     def send(self, alert: Alert) -> str:

@@ -353,6 +353,10 @@ class SlackNotifier:
         text, blocks = render_surge(notice)
         return self._post_to(notice.channel, text, blocks).ts
 
+    def send_notice(self, to: Channel, subject: str, text: str) -> str:
+        """Post a plain notice: the subject in bold over the text, both escaped."""
+        return self._post_to(to, f"*{escape(subject)}*\n{escape(text)}", None).ts
+
     def send_digest(self, alerts: Sequence[Alert], *, why: DigestWhy, period: DigestWindow) -> str:
         """Post one message listing `alerts` (one channel, at most `DIGEST_MAX_ALERTS`);
         return its ts. Raises `DeliveryError` like `send`, ValueError for a bad batch."""

@@ -14,7 +14,7 @@ from alerts.notifiers.slack import SlackNotifier
 from alerts.ratelimit import ChannelRateLimiter, RateLimited
 from events.store import InMemoryEventStore
 from flashpoint.errors import DeliveryError
-from flashpoint.records import Alert, EventUpdateKind
+from flashpoint.records import Alert, Channel, EventUpdateKind
 from flashpoint.settings import SlackSettings, WorkerSettings
 from surge.models import SurgeNotice
 from tests.alerts.story import Story
@@ -34,12 +34,17 @@ class ScriptedNotifier:
     def __init__(self, *outcomes: Outcome) -> None:
         self.outcomes = list(outcomes)
         self.sent: list[Alert | SurgeNotice] = []
+        self.notices: list[tuple[Channel, str, str]] = []
 
     def send(self, alert: Alert) -> str:
         return self._next(alert)
 
     def send_surge(self, notice: SurgeNotice) -> str:
         return self._next(notice)
+
+    def send_notice(self, to: Channel, subject: str, text: str) -> str:
+        self.notices.append((to, subject, text))
+        return f"notice-{len(self.notices)}"
 
     def _next(self, item: Alert | SurgeNotice) -> str:
         self.sent.append(item)

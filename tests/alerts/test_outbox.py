@@ -9,7 +9,6 @@ from __future__ import annotations
 import logging
 from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
-from pathlib import Path
 
 import pytest
 from sqlalchemy import func, select
@@ -41,8 +40,8 @@ class Clock:
 
 
 @pytest.fixture
-def store(tmp_path: Path) -> Iterator[AuditStore]:
-    with AuditStore.open(f"sqlite:///{tmp_path / 'audit.db'}") as opened:
+def store(database_url: str) -> Iterator[AuditStore]:
+    with AuditStore.open(database_url) as opened:
         yield opened
 
 

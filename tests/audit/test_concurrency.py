@@ -6,6 +6,7 @@ import subprocess
 import sys
 import threading
 import time
+from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
@@ -24,9 +25,11 @@ AuditStore.open(url).close()
 """
 
 
-def test_processes_opening_a_new_database_at_once_all_succeed(tmp_path: Path) -> None:
+def test_processes_opening_a_new_database_at_once_all_succeed(
+    new_database: Callable[[], str], tmp_path: Path
+) -> None:
     for round_ in range(2):
-        url = f"sqlite:///{tmp_path / f'round{round_}' / 'audit.db'}"
+        url = new_database()
         go = tmp_path / f"go{round_}"
         ready = [tmp_path / f"ready{round_}-{n}" for n in range(4)]
         children = [
@@ -46,9 +49,11 @@ def test_processes_opening_a_new_database_at_once_all_succeed(tmp_path: Path) ->
             assert child.returncode == 0, err
 
 
-def test_threads_opening_a_new_database_at_once_all_succeed(tmp_path: Path) -> None:
-    for round_ in range(3):
-        url = f"sqlite:///{tmp_path / f'round{round_}' / 'audit.db'}"
+def test_threads_opening_a_new_database_at_once_all_succeed(
+    new_database: Callable[[], str],
+) -> None:
+    for _round in range(3):
+        url = new_database()
         barrier = threading.Barrier(4)
         errors: list[BaseException] = []
 

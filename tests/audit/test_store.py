@@ -97,6 +97,21 @@ def test_replaying_a_dead_letter_stores_it_once(store: AuditStore) -> None:
     assert count(store, DeadLetterRow) == 2
 
 
+def test_a_dead_letter_of_binary_junk_is_kept_on_every_database(store: AuditStore) -> None:
+    # PostgreSQL refuses NUL in text, and no database encodes a lone surrogate.
+    junk = {"payload": "\x00\x01 {\ud800 oops", "key": "k\x00ey"}
+    store.record_dead_letter(dead_letter(9).model_copy(update=junk))
+
+    [entry] = store.list_entries(AuditFilter(kind="dead_letter"))
+    with store.engine.connect() as connection:
+        payload, key = connection.execute(
+            select(DeadLetterRow.payload_prefix, DeadLetterRow.key)
+        ).one()
+    assert payload.startswith("\ufffd\x01 {\ufffd") and payload.endswith(" oops")
+    assert key == "k\ufffdey"
+    assert entry.kind == "dead_letter"
+
+
 def test_replaying_an_ingest_rejection_stores_it_once(store: AuditStore) -> None:
     store.record_dead_letter(rejected_line(3))
     store.record_dead_letter(rejected_line(3, at=T0 + timedelta(minutes=1)))
@@ -313,15 +328,15 @@ def test_an_empty_store_summarises_to_zero(store: AuditStore) -> None:
 # -- the database ---------------------------------------------------------------------------
 
 
-def test_sqlite_runs_in_wal_mode_with_a_busy_timeout(store: AuditStore) -> None:
-    with store.engine.connect() as connection:
+def test_sqlite_runs_in_wal_mode_with_a_busy_timeout(sqlite_url: str) -> None:
+    with AuditStore.open(sqlite_url) as store, store.engine.connect() as connection:
         assert connection.execute(text("PRAGMA journal_mode")).scalar() == "wal"
         assert connection.execute(text("PRAGMA busy_timeout")).scalar() == 10_000
         assert connection.execute(text("PRAGMA foreign_keys")).scalar() == 1
 
 
-def test_a_reader_is_not_blocked_by_an_open_write(database_url: str) -> None:
-    with AuditStore.open(database_url) as writer, AuditStore.open(database_url) as reader:
+def test_a_reader_is_not_blocked_by_an_open_write(sqlite_url: str) -> None:
+    with AuditStore.open(sqlite_url) as writer, AuditStore.open(sqlite_url) as reader:
         writer.record_classification(classified("a1"))
         with writer.engine.connect() as connection:
             connection.execute(text("BEGIN EXCLUSIVE"))  # hold the write lock

@@ -9,7 +9,6 @@ from __future__ import annotations
 import io
 from collections.abc import Iterator
 from datetime import UTC, datetime
-from pathlib import Path
 from typing import Any
 
 import pytest
@@ -91,8 +90,8 @@ def clock() -> Clock:
 
 
 @pytest.fixture
-def audit(tmp_path: Path) -> Iterator[AuditStore]:
-    with AuditStore.open(f"sqlite:///{tmp_path / 'audit.db'}") as store:
+def audit(database_url: str) -> Iterator[AuditStore]:
+    with AuditStore.open(database_url) as store:
         yield store
 
 

@@ -1,4 +1,5 @@
-"""A whole stack per test: real broker (session), local Slack API, aiosmtpd, SQLite, worker."""
+"""A whole stack per test: real broker (session), local Slack API, aiosmtpd, a database
+(SQLite and PostgreSQL: each test runs on both), worker."""
 
 from __future__ import annotations
 
@@ -74,10 +75,17 @@ class Stack:
 
 
 @pytest.fixture
-def stack(kafka_broker: LocalBroker, unique_prefix: str, tmp_path: Path) -> Iterator[Stack]:
+def stack(
+    request: pytest.FixtureRequest,
+    kafka_broker: LocalBroker,
+    unique_prefix: str,
+    tmp_path: Path,
+    database_url: str,
+) -> Iterator[Stack]:
+    marker = request.node.get_closest_marker("partitions")
+    partitions = marker.args[0] if marker else 2
     subscriptions = tmp_path / "subscriptions.yaml"
     subscriptions.write_text(SUBSCRIPTIONS)
-    database_url = f"sqlite:///{tmp_path / 'audit.db'}"
     with SlackServer() as slack, SmtpSink() as smtp:
         env = {
             **topic_env(unique_prefix),
@@ -102,9 +110,10 @@ def stack(kafka_broker: LocalBroker, unique_prefix: str, tmp_path: Path) -> Iter
             for name in ("raw", "dlq", "classified", "outbound", "audit", "by_region", "surges")
         }
         # Every topic exists before the worker starts (a test may write to one first), with
-        # the partition count the worker's surge tables are told to match.
-        env["FLASHPOINT_TOPICS__PARTITIONS"] = "2"
-        create_topics(kafka_broker.bootstrap, {topic: 2 for topic in topics.values()})
+        # the partition count the worker's surge tables are told to match (2, or the
+        # test's `@pytest.mark.partitions(n)`).
+        env["FLASHPOINT_TOPICS__PARTITIONS"] = str(partitions)
+        create_topics(kafka_broker.bootstrap, {topic: partitions for topic in topics.values()})
         worker = WorkerProcess(env, tmp_path / "worker.log")
         try:
             yield Stack(env, topics, kafka_broker, slack, smtp, worker, database_url)

@@ -240,6 +240,7 @@ def test_poison_never_blocks_the_partition_and_sigterm_still_stops_the_worker(
         exposition = answer.read().decode()
     assert 'flashpoint_dead_letters_total{reason="malformed JSON"} 2.0' in exposition
     assert 'flashpoint_articles_total{outcome="classified"} 2.0' in exposition
+    assert f'flashpoint_consumer_lag{{topic="{stack.topics["raw"]}"}}' in exposition
     with urllib.request.urlopen(f"http://127.0.0.1:{port}/health", timeout=10) as answer:
         assert json.loads(answer.read()) == {"database": "ok", "broker": "ok"}
 

@@ -56,6 +56,19 @@ def consumed(stack: Stack, topic_key: str, expected: int) -> bool:
     )
 
 
+def publish_kadugli_burst(stack: Stack, now: datetime) -> None:
+    """Five Kadugli reports in the half hour before `now`, from five wires."""
+    for n in range(5):
+        stack.publish_article(
+            f"kadugli-burst-{n}",
+            KADUGLI,
+            title=f"Kadugli shelled again ({n})",
+            source=f"Wire {n}",
+            url=f"https://news.example.org/kadugli/{n}",
+            published_at=(now - timedelta(minutes=30 - n)).isoformat(),
+        )
+
+
 def test_a_burst_after_a_quiet_week_raises_one_surge_alert(stack: Stack) -> None:
     stack.worker.start(**SURGE_SETTINGS)
     store: AuditStore = stack.store()
@@ -80,15 +93,7 @@ def test_a_burst_after_a_quiet_week_raises_one_surge_alert(stack: Stack) -> None
     # Then five reports in the last hour: the same signals, five times the daily tempo.
     # With factor 2 the third one crosses the line; the fourth and fifth must not alert
     # again (once per window).
-    for n in range(5):
-        stack.publish_article(
-            f"kadugli-burst-{n}",
-            KADUGLI,
-            title=f"Kadugli shelled again ({n})",
-            source=f"Wire {n}",
-            url=f"https://news.example.org/kadugli/{n}",
-            published_at=(now - timedelta(minutes=30 - n)).isoformat(),
-        )
+    publish_kadugli_burst(stack, now)
 
     wait_for(
         lambda: surge_messages(stack),

@@ -1,4 +1,4 @@
-"""Fixtures for the events tests: an in-memory store, a clock, and a real SQLite file."""
+"""Fixtures for the events tests: an in-memory store, a clock, and real databases."""
 
 from __future__ import annotations
 
@@ -9,6 +9,7 @@ from typing import Any
 import pytest
 from sqlalchemy import Engine, create_engine, event
 
+from audit.migrate import ensure_sqlite_directory
 from audit.models import Base
 from events.models import EVENT_TABLES
 from events.store import InMemoryEventStore
@@ -26,29 +27,30 @@ def memory_store() -> InMemoryEventStore:
     return InMemoryEventStore()
 
 
-def sqlite_engine(path: Path) -> Engine:
-    """An engine on a SQLite file with foreign keys on, as the audit store opens it."""
-    engine = create_engine(f"sqlite:///{path}")
+def open_engine(url: str) -> Engine:
+    """An engine as the audit store opens it (on SQLite, with foreign keys on)."""
+    ensure_sqlite_directory(url)
+    engine = create_engine(url)
+    if engine.dialect.name == "sqlite":
 
-    @event.listens_for(engine, "connect")
-    def _foreign_keys(dbapi_connection: Any, _record: Any) -> None:
-        cursor = dbapi_connection.cursor()
-        cursor.execute("PRAGMA foreign_keys=ON")
-        cursor.close()
+        @event.listens_for(engine, "connect")
+        def _foreign_keys(dbapi_connection: Any, _record: Any) -> None:
+            cursor = dbapi_connection.cursor()
+            cursor.execute("PRAGMA foreign_keys=ON")
+            cursor.close()
 
     return engine
 
 
-@pytest.fixture
-def sqlite_path(tmp_path: Path) -> Path:
-    return tmp_path / "events.db"
+def sqlite_engine(path: Path) -> Engine:
+    return open_engine(f"sqlite:///{path}")
 
 
 @pytest.fixture
-def engine(sqlite_path: Path) -> Iterator[Engine]:
-    """A SQLite file with the event tables, created from the models (the migration's
-    equivalence to the models is tested in test_migration)."""
-    engine = sqlite_engine(sqlite_path)
+def engine(database_url: str) -> Iterator[Engine]:
+    """A database (SQLite and PostgreSQL) with the event tables, created from the models
+    (the migration's equivalence to the models is tested in test_migration)."""
+    engine = open_engine(database_url)
     Base.metadata.create_all(engine, tables=list(EVENT_TABLES))
     yield engine
     engine.dispose()

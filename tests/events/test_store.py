@@ -1,10 +1,9 @@
-"""Event stores: the same behaviour in memory and in SQLite, and a restart keeps threads."""
+"""Event stores: the same behaviour in memory, SQLite and PostgreSQL; restarts keep threads."""
 
 from __future__ import annotations
 
 from collections.abc import Iterator
 from datetime import timedelta
-from pathlib import Path
 
 import numpy as np
 import pytest
@@ -22,13 +21,13 @@ from flashpoint.records import (
 )
 
 from .builders import KADUGLI, KWEIK, SUDAN, T0, BagOfWords, Clock, classified
-from .conftest import sqlite_engine
+from .conftest import open_engine
 
 FIRST = "Artillery shells struck a crowded market in Kadugli, killing five people."
 SECOND = "Mortars pounded the Kadugli market; a medic counted twelve dead by evening."
 
 
-@pytest.fixture(params=["memory", "sqlite"])
+@pytest.fixture(params=["memory", "sql"])
 def store(request: pytest.FixtureRequest, engine: Engine) -> Iterator[EventStore]:
     if request.param == "memory":
         yield InMemoryEventStore()
@@ -125,7 +124,7 @@ def test_messages_are_remembered_once_per_channel(store: EventStore) -> None:
     assert store.message_for("ev-2", "slack:#sudan") is None
 
 
-def test_sql_store_keeps_threads_across_a_restart(sqlite_path: Path, engine: Engine) -> None:
+def test_sql_store_keeps_threads_across_a_restart(database_url: str, engine: Engine) -> None:
     clock = Clock()
     embed = BagOfWords()
     before = EventClusterer(SqlEventStore(engine), embed=embed, clock=clock)
@@ -137,7 +136,7 @@ def test_sql_store_keeps_threads_across_a_restart(sqlite_path: Path, engine: Eng
     engine.dispose()
 
     # A new process: new engine, new store, new stage.
-    reopened = sqlite_engine(sqlite_path)
+    reopened = open_engine(database_url)
     try:
         store = SqlEventStore(reopened)
         after = EventClusterer(store, embed=embed, clock=clock)

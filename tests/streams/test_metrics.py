@@ -1,4 +1,4 @@
-"""/metrics and /health, served beside the worker (streams.metrics), without Kafka."""
+"""/metrics and /health, served beside the worker (streams.metrics); the lag on a real broker."""
 
 from __future__ import annotations
 
@@ -7,21 +7,23 @@ import urllib.error
 import urllib.request
 from collections.abc import Iterator
 from datetime import timedelta
-from pathlib import Path
 
 import pytest
+from kafka import KafkaConsumer, KafkaProducer, TopicPartition
+from kafka.structs import OffsetAndMetadata
 
 from alerts.outbox import Outbox
 from audit.store import AuditStore
+from broker.local import LocalBroker, create_topics
 from flashpoint.records import DeliveryResult
-from streams.metrics import WorkerMetrics, serve
+from streams.metrics import WorkerMetrics, consumer_lag, serve
 from tests.conftest import free_port
 from tests.support.records import NOW, make_alert
 
 
 @pytest.fixture
-def store(tmp_path: Path) -> Iterator[AuditStore]:
-    with AuditStore.open(f"sqlite:///{tmp_path / 'audit.db'}") as opened:
+def store(database_url: str) -> Iterator[AuditStore]:
+    with AuditStore.open(database_url) as opened:
         yield opened
 
 
@@ -75,3 +77,34 @@ def test_health_fails_when_the_broker_is_unreachable(store: AuditStore) -> None:
     report = json.loads(body)
     assert report["database"] == "ok"
     assert report["broker"].startswith("unreachable")
+
+
+def test_consumer_lag_is_what_the_group_has_not_committed(
+    kafka_broker: LocalBroker, unique_prefix: str
+) -> None:
+    read, unread, group = f"{unique_prefix}.read", f"{unique_prefix}.unread", unique_prefix
+    create_topics(kafka_broker.bootstrap, {read: 2, unread: 1})
+    producer = KafkaProducer(bootstrap_servers=kafka_broker.bootstrap, acks="all")
+    for n in range(5):
+        producer.send(read, value=b"x", partition=n % 2)  # 3 on partition 0, 2 on 1
+        producer.send(unread, value=b"y")
+    producer.flush()
+    producer.close()
+    consumer = KafkaConsumer(
+        bootstrap_servers=kafka_broker.bootstrap, group_id=group, enable_auto_commit=False
+    )
+    consumer.commit({TopicPartition(read, 0): OffsetAndMetadata(2, "", -1)})
+    consumer.close()
+
+    lags = consumer_lag(kafka_broker.bootstrap, group, [read, unread])
+
+    assert lags == {read: 1 + 2, unread: 5}  # partition 1 of `read` was never committed
+    metrics = WorkerMetrics(None, lag=lambda: lags)
+    exposition = metrics.exposition().decode()
+    assert f'flashpoint_consumer_lag{{topic="{read}"}} 3.0' in exposition
+
+
+def test_a_broker_that_does_not_answer_leaves_the_lag_out() -> None:
+    closed = f"127.0.0.1:{free_port()}"
+    metrics = WorkerMetrics(None, lag=lambda: consumer_lag(closed, "g", ["t"], timeout_ms=500))
+    assert "flashpoint_consumer_lag" not in metrics.exposition().decode()

@@ -11,6 +11,8 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import TypeVar
 
+from kafka import KafkaAdminClient
+
 T = TypeVar("T")
 
 
@@ -94,3 +96,16 @@ def wait_for(
         time.sleep(interval)
     tail = worker.log_tail() if worker is not None else ""
     raise AssertionError(f"timed out after {timeout:.0f} s waiting for {what}\n{tail}")
+
+
+def stable_members(bootstrap: str, group: str) -> int:
+    """How many consumers `group` has once it is stable (every member has its partitions);
+    0 while it rebalances."""
+    admin = KafkaAdminClient(bootstrap_servers=bootstrap)
+    try:
+        described = admin.describe_groups([group]).get(group, {})
+    finally:
+        admin.close()
+    if described.get("group_state") != "Stable":
+        return 0
+    return len(described.get("members") or [])

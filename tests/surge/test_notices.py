@@ -157,6 +157,9 @@ def test_a_surge_is_delivered_once_per_key() -> None:
             sent.append(item)
             return f"id-{len(sent)}"
 
+        def send_notice(self, to: Channel, subject: str, text: str) -> str:
+            raise AssertionError("no notice here")
+
     ledger = InMemoryLedger()
     deliverer = Deliverer({"console": Recorder()}, ledger, sleep=lambda _: None)
     item = notice(Channel(kind="console", target="stdout"))
