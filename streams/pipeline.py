@@ -16,6 +16,8 @@ from dataclasses import dataclass, replace
 from datetime import UTC, datetime
 from typing import TypeVar
 
+import sqlalchemy.exc
+
 from alerts.delivery import Deliverer
 from alerts.notifiers import build_notifiers
 from alerts.ops import AnnouncingLedger
@@ -320,8 +322,28 @@ class Pipeline:
         """One more try for each delivery due in the outbox (called by a timer)."""
         return self.deliverer.retry_due()
 
-    def record_dead_letter(self, letter: DeadLetter) -> None:
-        self.store.record_dead_letter(letter)
+    def record_dead_letter(self, letter: DeadLetter) -> bool:
+        """Keep one dead letter in the audit history; False (logged) when the database
+        refuses its data. Nothing else can dead-letter a dead letter, and a refusal comes
+        back on every replay, so raising would stop the DLQ partition for good; the letter
+        itself stays on the dead-letter topic. A passing storage error (`STORAGE_ERRORS`)
+        still raises, for the caller to wait out."""
+        try:
+            self.store.record_dead_letter(letter)
+        except sqlalchemy.exc.SQLAlchemyError as error:
+            if isinstance(error, STORAGE_ERRORS):
+                raise
+            log.error(
+                "dead letter %s from %s partition %s offset %s not kept in the audit history"
+                " (it stays on the dead-letter topic): %s",
+                letter.reason,
+                letter.topic,
+                letter.partition,
+                letter.offset,
+                _describe(error),
+            )
+            return False
+        return True
 
 
 def build_pipeline(settings: Settings, classifier: Classifier | None = None) -> Pipeline:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import logging
 from collections.abc import Iterator, Sequence
 from pathlib import Path
 
@@ -10,9 +11,16 @@ import sqlalchemy.exc
 
 from alerts.subscriptions import parse_subscription
 from classifiers.rule_classifier import RuleClassifier
-from flashpoint.records import Article, Classification, ClassifiedArticle, EventUpdate
+from flashpoint.records import (
+    Article,
+    Classification,
+    ClassifiedArticle,
+    DeadLetter,
+    EventUpdate,
+)
 from flashpoint.settings import Settings
 from streams.pipeline import Pipeline, Routed, StageError, build_pipeline, each_apart
+from tests.audit.builders import dead_letter
 from tests.support.records import NOW, make_classified
 
 KADUGLI = (
@@ -139,6 +147,28 @@ def test_a_locked_database_is_not_blamed_on_the_article(pipeline: Pipeline) -> N
 
     with pytest.raises(sqlalchemy.exc.OperationalError):
         each_apart(locked, ["a", "b"], "classification failed")
+
+
+def test_a_dead_letter_the_database_refuses_is_logged_and_the_worker_goes_on(
+    pipeline: Pipeline, monkeypatch: pytest.MonkeyPatch, caplog: pytest.LogCaptureFixture
+) -> None:
+    def refused(letter: DeadLetter) -> None:
+        raise sqlalchemy.exc.DataError("INSERT", {}, Exception("text cannot contain NUL"))
+
+    letter = dead_letter(5)
+    assert pipeline.record_dead_letter(letter) is True
+    monkeypatch.setattr(pipeline.store, "record_dead_letter", refused)
+    with caplog.at_level(logging.ERROR):
+        assert pipeline.record_dead_letter(letter) is False
+    [logged] = [r.getMessage() for r in caplog.records if "dead letter" in r.getMessage()]
+    assert "offset 5 not kept" in logged and "NUL" in logged
+
+    def locked(letter: DeadLetter) -> None:
+        raise sqlalchemy.exc.OperationalError("INSERT", {}, Exception("database is locked"))
+
+    monkeypatch.setattr(pipeline.store, "record_dead_letter", locked)
+    with pytest.raises(sqlalchemy.exc.OperationalError):  # waited out by the caller
+        pipeline.record_dead_letter(letter)
 
 
 def test_an_article_that_cannot_be_routed_is_set_apart(
