@@ -3,9 +3,9 @@
 An alert becomes "undeliverable" once, when its channel has kept failing for the outbox's
 maximum age (24 h by default): the outbox (`alerts.delivery`) or the digest sender
 (`digests.sender`) records that outcome in the delivery ledger and never tries again.
-`AnnouncingLedger` wraps the ledger both of them write to, so that single record is also
-announced: logged as an error on the worker's console and, when `ops_channel` is set
-(`FLASHPOINT_OPS_CHANNEL`, e.g. "email:ops@example.org"), sent there as a plain notice.
+Both already log it as an error on the worker's console. `AnnouncingLedger` wraps the
+ledger both of them write to, so that single record is also sent, when `ops_channel` is
+set (`FLASHPOINT_OPS_CHANNEL`, e.g. "email:ops@example.org"), there as a plain notice.
 
 The announcement is best effort and sent once: the ledger row is the durable record (the
 audit history shows it), and the ops channel may well be down for the same reason as the
@@ -44,10 +44,10 @@ class AnnouncingLedger:
 
     def record_delivery(self, result: DeliveryResult) -> None:
         self._ledger.record_delivery(result)
-        if result.status == "undeliverable":
-            self.announce(result)
+        if result.status == "undeliverable" and self._ops is not None:
+            self.announce(result, self._ops)
 
-    def announce(self, result: DeliveryResult) -> None:
+    def announce(self, result: DeliveryResult, ops: Channel) -> None:
         subject = f"Alert undeliverable to {result.channel}"
         text = (
             f"Alert {result.alert_id} for desk {result.desk_id} (subscription "
@@ -55,14 +55,11 @@ class AnnouncingLedger:
             f"{result.attempts} tries: {result.error or 'no reason given'}. It will not be "
             "tried again; the audit history keeps the record."
         )
-        log.error("%s: %s", subject, text)
-        if self._ops is None:
-            return
-        notifier = self._notifiers.get(self._ops.kind)
+        notifier = self._notifiers.get(ops.kind)
         if notifier is None:
-            log.error("ops channel %s: no notifier configured for %r", self._ops, self._ops.kind)
+            log.error("ops channel %s: no notifier configured for %r", ops, ops.kind)
             return
         try:
-            notifier.send_notice(self._ops, subject, text)
+            notifier.send_notice(ops, subject, text)
         except DeliveryError as error:
-            log.error("ops channel %s: the announcement failed: %s", self._ops, error)
+            log.error("ops channel %s: the announcement failed: %s", ops, error)
