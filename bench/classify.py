@@ -25,8 +25,8 @@ from datetime import UTC, datetime
 from classifiers import build_classifier
 from classifiers.sentences import split_sentences
 from classifiers.signal_model import Probabilities, SignalModel
-from flashpoint.records import Article
-from flashpoint.settings import ClassifierSettings
+from flashpoint.core.records import Article
+from flashpoint.core.settings import ClassifierSettings
 from tests.conftest import FAKES
 
 

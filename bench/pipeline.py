@@ -37,10 +37,11 @@ from pathlib import Path
 from kafka import KafkaProducer
 from sqlalchemy import select
 
-from audit.models import ArticleRow, DeliveryEventRow
-from audit.store import AuditStore
-from broker.local import LocalBroker, create_topics
-from flashpoint.records import alert_id_for
+from flashpoint.audit.models import ArticleRow, DeliveryEventRow
+from flashpoint.audit.store import AuditStore
+from flashpoint.broker.local import LocalBroker, create_topics
+from flashpoint.core.clock import as_utc
+from flashpoint.core.records import alert_id_for
 from tests.conftest import FAKES, REPO_ROOT, free_port, topic_env
 from tests.support.postgres import PostgresServer, start_postgres
 from tests.support.slack_server import DEFAULT_TOKEN, SlackServer
@@ -106,10 +107,6 @@ def delivered_times(store: AuditStore) -> dict[str, datetime]:
         for alert_id, at in rows:
             first[alert_id] = min(at, first.get(alert_id, at))
         return first
-
-
-def as_utc(moment: datetime) -> datetime:
-    return moment if moment.tzinfo else moment.replace(tzinfo=UTC)
 
 
 def one_run(

@@ -17,7 +17,7 @@ from .base import Classifier
 from .rule_classifier import RuleClassifier
 
 if TYPE_CHECKING:
-    from flashpoint.settings import ClassifierSettings
+    from flashpoint.core.settings import ClassifierSettings
 
     from .embedding import Embedder
 
@@ -38,7 +38,7 @@ def build_embedder(settings: ClassifierSettings) -> Embedder:
 
 def build_classifier(settings: ClassifierSettings | None = None) -> Classifier:
     """The classifier the settings ask for: the fine-tuned model by default, or the rules."""
-    from flashpoint.settings import ClassifierSettings
+    from flashpoint.core.settings import ClassifierSettings
 
     from .model_classifier import ModelClassifier
     from .signal_model import OnnxSignalModel

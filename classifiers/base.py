@@ -10,7 +10,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import Protocol, runtime_checkable
 
-from flashpoint.records import Article, Classification
+from flashpoint.core.records import Article, Classification
 
 
 @runtime_checkable

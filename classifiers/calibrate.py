@@ -26,7 +26,7 @@ from pathlib import Path
 
 import numpy as np
 
-from flashpoint.records import SIGNAL_TYPES
+from flashpoint.core.records import SIGNAL_TYPES
 
 from .evaluate import REAL_LABELS_DIR, Row, _article, load_fakes, load_ucdp
 from .model_classifier import ModelClassifier

@@ -66,7 +66,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass, replace
 from typing import Literal
 
-from flashpoint.records import Casualties
+from flashpoint.core.records import Casualties
 
 from . import context
 from .textnorm import words

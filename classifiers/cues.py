@@ -32,7 +32,7 @@ import re
 from collections.abc import Callable
 from dataclasses import dataclass, field
 
-from flashpoint.records import SIGNAL_TYPES
+from flashpoint.core.records import SIGNAL_TYPES
 
 from . import context
 

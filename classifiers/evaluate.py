@@ -37,8 +37,8 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
-from flashpoint.geo import haversine_km
-from flashpoint.records import SIGNAL_TYPES, Article, Classification, Location
+from flashpoint.core.geo import haversine_km
+from flashpoint.core.records import SIGNAL_TYPES, Article, Classification, Location
 
 from .base import Classifier
 from .gazetteer import Gazetteer, same_admin1

@@ -33,7 +33,7 @@ from typing import Any
 import numpy as np
 import numpy.typing as npt
 
-from flashpoint.records import SIGNAL_TYPES
+from flashpoint.core.records import SIGNAL_TYPES
 
 from .embedding import default_model_dir, file_digest
 from .signal_model import card_path

@@ -120,7 +120,7 @@ from importlib.metadata import version
 from pathlib import Path
 from typing import Any, Literal, NamedTuple
 
-from flashpoint.records import Location
+from flashpoint.core.records import Location
 
 from . import _admin1_table
 from .textnorm import fold, name_key, variant_key, words

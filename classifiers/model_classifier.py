@@ -30,7 +30,7 @@ from collections.abc import Sequence
 from pathlib import Path
 from typing import cast
 
-from flashpoint.records import SIGNAL_TYPES, Article, Classification, SignalType, Veto
+from flashpoint.core.records import SIGNAL_TYPES, Article, Classification, SignalType, Veto
 
 from .gazetteer import Gazetteer, get_gazetteer
 from .rule_classifier import Analysis, analyse, evidence, offer

@@ -28,7 +28,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import cast
 
-from flashpoint.records import (
+from flashpoint.core.records import (
     SIGNAL_TYPES,
     Article,
     Casualties,

@@ -21,7 +21,7 @@ from __future__ import annotations
 
 from collections.abc import Collection
 
-from flashpoint.records import Casualties
+from flashpoint.core.records import Casualties
 
 WARNING_ONLY = frozenset({"ceasefire_agreement", "withdrawal", "offensive_warning"})
 LEVEL_2 = frozenset({"armed_clash", "reinforcement", "casualties"})

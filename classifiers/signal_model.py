@@ -18,10 +18,10 @@ from typing import Protocol
 import numpy as np
 import numpy.typing as npt
 
-from flashpoint.errors import ConfigError
-from flashpoint.records import SIGNAL_TYPES
+from flashpoint.core.errors import ConfigError
+from flashpoint.core.records import SIGNAL_TYPES
 
-from .embedding import SortedTokenizer, default_model_dir, file_digest
+from .embedding import TOKENIZER_DIR, SortedTokenizer, file_digest
 
 DEFAULT_SIGNAL_MODEL_PATH = Path(__file__).resolve().parent / "model" / "signals.onnx"
 Probabilities = npt.NDArray[np.float64]
@@ -67,7 +67,7 @@ class OnnxSignalModel:
             raise ConfigError(f"{card}: cannot read the model card: {error}") from None
         if signals != list(SIGNAL_TYPES):
             raise ConfigError(f"{card}: trained for other signals; run flashpoint train")
-        self._tokens = SortedTokenizer(model_dir or default_model_dir(), max_tokens, batch_size)
+        self._tokens = SortedTokenizer(model_dir or TOKENIZER_DIR, max_tokens, batch_size)
         options = onnxruntime.SessionOptions()
         if threads:
             options.intra_op_num_threads = threads

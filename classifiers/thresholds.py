@@ -11,8 +11,8 @@ import numpy as np
 import numpy.typing as npt
 import yaml
 
-from flashpoint.errors import ConfigError
-from flashpoint.records import SIGNAL_TYPES
+from flashpoint.core.errors import ConfigError
+from flashpoint.core.records import SIGNAL_TYPES
 
 # Shipped beside the model they were calibrated for, as package data: an install outside
 # the checkout has them (`pip install .`). A desk may point the settings at its own file.

@@ -12,10 +12,10 @@ import typer
 from rich.console import Console
 from rich.progress import BarColumn, DownloadColumn, Progress, TextColumn, TimeRemainingColumn
 
-from audit.cli import audit_app
-from desks.cli import desks_app, routes_app, silences_app, subscriptions_app
-from flashpoint.errors import FlashpointError, InvalidArticle
-from flashpoint.settings import Settings, load_settings
+from flashpoint.audit.cli import audit_app
+from flashpoint.core.errors import FlashpointError, InvalidArticle
+from flashpoint.core.settings import Settings, load_settings
+from flashpoint.desks.cli import desks_app, routes_app, silences_app, subscriptions_app
 
 app = typer.Typer(
     help="Flashpoint: streaming escalation alerts for conflict-monitoring desks.",
@@ -33,9 +33,9 @@ app.add_typer(routes_app, name="routes")
 app.add_typer(silences_app, name="silences")
 
 if TYPE_CHECKING:
-    from broker.local import LocalBroker
     from classifiers import Classifier
-    from flashpoint.records import Article
+    from flashpoint.broker.local import LocalBroker
+    from flashpoint.core.records import Article
 
 err = Console(stderr=True)
 
@@ -49,7 +49,7 @@ def _settings() -> Settings:
 
 
 def _local_broker(settings: Settings) -> LocalBroker:
-    from broker.local import broker_from_settings
+    from flashpoint.broker.local import broker_from_settings
 
     return broker_from_settings(
         settings.kafka.home,
@@ -62,7 +62,7 @@ def _local_broker(settings: Settings) -> LocalBroker:
 @kafka_app.command("install")
 def kafka_install() -> None:
     """Fetch Kafka 4.3.1's jars from Maven Central (once)."""
-    from broker.local import install_jars
+    from flashpoint.broker.local import install_jars
 
     settings = _settings()
     install_jars(settings.kafka.home / "lib")
@@ -72,7 +72,7 @@ def kafka_install() -> None:
 @kafka_app.command("start")
 def kafka_start() -> None:
     """Start the broker, wait until it answers, and create the pipeline's topics."""
-    from broker.local import create_topics
+    from flashpoint.broker.local import create_topics
 
     settings = _settings()
     broker = _local_broker(settings)
@@ -115,7 +115,7 @@ def ingest(
     ] = False,
 ) -> None:
     """Publish JSON Lines articles to articles.raw, keyed by article id."""
-    from ingest.publish import StrictIngestError, ingest_lines, make_producer, read_lines
+    from flashpoint.ingest.publish import StrictIngestError, ingest_lines, make_producer, read_lines
 
     settings = _settings()
     producer = make_producer(settings.kafka.bootstrap)
@@ -180,11 +180,20 @@ def worker(
     """Run the streaming worker: decode → classify → route → deliver → record."""
     from faust.worker import Worker
 
-    from broker.local import create_topics
+    from flashpoint.broker.local import create_topics
     from streams.app import create_app
     from streams.pipeline import build_pipeline
 
     settings = _settings()
+    try:
+        # faust makes only the last folder of its data dir; a desk's path may be deeper.
+        settings.worker.data_dir.mkdir(parents=True, exist_ok=True)
+    except OSError as error:
+        err.print(
+            f"[red]error:[/red] FLASHPOINT_WORKER__DATA_DIR {settings.worker.data_dir}: "
+            f"{error.strerror}"
+        )
+        raise typer.Exit(2) from None
     try:
         pipeline = build_pipeline(settings)
         create_topics(settings.kafka.bootstrap, settings.topics.all())
@@ -210,8 +219,8 @@ def classify(
 ) -> None:
     """Classify articles: one JSON line per input article on stdout, in input order."""
     from classifiers import build_classifier
-    from ingest.decode import decode_article
-    from ingest.publish import read_lines
+    from flashpoint.ingest.decode import decode_article
+    from flashpoint.ingest.publish import read_lines
 
     settings = _settings()
     classifier = build_classifier(settings.classifier)
@@ -291,7 +300,7 @@ def train(
 
 
 def _shared_data(shared: Path | None) -> Path:
-    from flashpoint.settings import REPO_ROOT
+    from flashpoint.core.settings import REPO_ROOT
 
     return shared or REPO_ROOT.parent / "shared" / "data"
 
@@ -358,7 +367,7 @@ def evaluate(
     )
     from classifiers.evaluate import evaluate as run_evaluation
     from classifiers.gazetteer import get_gazetteer
-    from flashpoint.records import SIGNAL_TYPES
+    from flashpoint.core.records import SIGNAL_TYPES
 
     settings = _settings()
     classifier = build_classifier(settings.classifier)

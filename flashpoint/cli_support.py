@@ -12,7 +12,7 @@ import typer
 from rich.console import Console
 from sqlalchemy.exc import ArgumentError
 
-from flashpoint.errors import ConfigError
+from flashpoint.core.errors import ConfigError
 
 StoreT = TypeVar("StoreT")
 
@@ -33,7 +33,7 @@ def open_store(open_at: Callable[[str], StoreT], database_url: str | None) -> St
     exits with status 2 and the error."""
     try:
         if database_url is None:
-            from flashpoint.settings import load_settings
+            from flashpoint.core.settings import load_settings
 
             database_url = load_settings().database_url
         return open_at(database_url)

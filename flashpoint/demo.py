@@ -21,12 +21,12 @@ from pathlib import Path
 from rich.console import Console
 from rich.table import Table
 
-from audit.store import AuditStore
-from audit.views import AuditSummary
-from broker.local import LocalBroker, create_topics
-from flashpoint.errors import FlashpointError
-from flashpoint.settings import REPO_ROOT, Settings
-from ingest.publish import ingest_lines, make_producer, read_lines
+from flashpoint.audit.store import AuditStore
+from flashpoint.audit.views import AuditSummary
+from flashpoint.broker.local import LocalBroker, create_topics
+from flashpoint.core.errors import FlashpointError
+from flashpoint.core.settings import REPO_ROOT, Settings
+from flashpoint.ingest.publish import ingest_lines, make_producer, read_lines
 
 console = Console()
 

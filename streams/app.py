@@ -20,6 +20,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import time
 from collections.abc import Callable
 from datetime import UTC, datetime
 from typing import Any, Literal, TypeVar, cast
@@ -27,14 +28,15 @@ from typing import Any, Literal, TypeVar, cast
 import faust
 from pydantic import BaseModel, ValidationError
 
-from audit.store import patiently
-from flashpoint.records import Alert, Article, ClassifiedArticle, DeadLetter, DeliveryResult
-from flashpoint.settings import Settings
+from flashpoint.audit.database import patiently
+from flashpoint.core.records import Alert, Article, ClassifiedArticle, DeadLetter, DeliveryResult
+from flashpoint.core.settings import Settings
+from flashpoint.surge.detector import SurgeDetector
+from flashpoint.surge.faust_table import create_surge_tables
+from flashpoint.surge.models import SurgeAlert
+from streams import faust_fixes
 from streams.metrics import WorkerMetrics, consumer_lag, serve
 from streams.pipeline import Pipeline, StageError
-from surge.detector import SurgeDetector
-from surge.faust_table import create_surge_tables
-from surge.models import SurgeAlert
 
 log = logging.getLogger("flashpoint.worker")
 
@@ -56,6 +58,7 @@ def create_app(settings: Settings, pipeline: Pipeline) -> faust.App:
     worker = settings.worker
     names = settings.topics
     inputs = [names.raw, names.classified, names.outbound, names.by_region, names.surges]
+    faust_fixes.install([*inputs, names.dlq])
     metrics = WorkerMetrics(
         pipeline.deliverer.outbox,
         lag=lambda: consumer_lag(settings.kafka.bootstrap, worker.app_id, inputs),
@@ -103,7 +106,7 @@ def create_app(settings: Settings, pipeline: Pipeline) -> faust.App:
 
     async def off_loop(function: Callable[..., T], *args: Any) -> T:
         """A pipeline step in the executor, waiting out a locked or unreachable database
-        (`audit.store.patiently`): the agent never crashes on it, so its offset is never
+        (`audit.database.patiently`): the agent never crashes on it, so its offset is never
         committed past a message the step did not record."""
 
         def step() -> T:
@@ -273,6 +276,15 @@ def create_app(settings: Settings, pipeline: Pipeline) -> faust.App:
             if alert is None:
                 continue
             result = await off_loop(pipeline.deliver, alert)
+            message = event.message
+            log.info(
+                "delivery %s: %s (%s[%d]@%d)",
+                result.delivery_key,
+                result.status,
+                message.topic,
+                message.partition,
+                message.offset,
+            )
             await publish_audit("delivery", alert.alert_id, result)
 
     @app.timer(interval=worker.flush_interval_s, on_leader=True)  # type: ignore[untyped-decorator]
@@ -286,6 +298,11 @@ def create_app(settings: Settings, pipeline: Pipeline) -> faust.App:
         # One worker (the leader) retries the deliveries an outage left in the outbox.
         for result in await off_loop(pipeline.retry_outbox):
             await publish_audit("delivery", result.alert_id, result)
+
+    @app.timer(interval=5.0)  # type: ignore[untyped-decorator]
+    async def watch_for_stalled_partitions() -> None:
+        # faust-streaming can leave a partition unread after a rebalance (faust_fixes).
+        await faust_fixes.unstall(app.consumer, now=time.monotonic())
 
     @app.agent(dlq_topic, concurrency=1)
     async def record_dead_letters(stream: faust.StreamT[bytes]) -> None:

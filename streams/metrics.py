@@ -42,8 +42,8 @@ from prometheus_client.core import GaugeMetricFamily, Metric
 from prometheus_client.registry import Collector
 from sqlalchemy import Engine, text
 
-from alerts.outbox import Outbox
-from flashpoint.records import DeliveryResult
+from flashpoint.alerts.outbox import Outbox
+from flashpoint.core.records import DeliveryResult
 
 log = logging.getLogger(__name__)
 

@@ -13,28 +13,24 @@ import logging
 import time
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, replace
-from datetime import UTC, datetime
+from datetime import datetime
 from typing import TypeVar
 
 import sqlalchemy.exc
 
-from alerts.delivery import Deliverer
-from alerts.notifiers import build_notifiers
-from alerts.ops import AnnouncingLedger
-from alerts.outbox import Outbox
-from alerts.routing import Router
-from alerts.subscriptions import SubscriptionConfig
-from audit.store import STORAGE_ERRORS, AuditStore
 from classifiers import Classifier, build_classifier, build_embedder
 from classifiers.model_classifier import ModelClassifier
-from desks.silences import Silence
-from desks.store import DeskStore
-from digests.sender import DigestSender
-from digests.store import PendingStore
-from events.clustering import EventClusterer
-from events.store import SqlEventStore
-from flashpoint.errors import InvalidArticle
-from flashpoint.records import (
+from flashpoint.alerts.delivery import Deliverer
+from flashpoint.alerts.notifiers import build_notifiers
+from flashpoint.alerts.ops import AnnouncingLedger
+from flashpoint.alerts.outbox import Outbox
+from flashpoint.alerts.routing import Router
+from flashpoint.alerts.subscriptions import SubscriptionConfig
+from flashpoint.audit.database import STORAGE_ERRORS
+from flashpoint.audit.store import AuditStore
+from flashpoint.core.clock import utc_now
+from flashpoint.core.errors import InvalidArticle
+from flashpoint.core.records import (
     Alert,
     Article,
     ClassifiedArticle,
@@ -43,20 +39,22 @@ from flashpoint.records import (
     EventUpdate,
     RoutingDecision,
 )
-from flashpoint.settings import Settings
-from ingest.decode import decode_article
-from surge.config import SurgeSettings
-from surge.detector import regions_of
-from surge.models import Region, SurgeAlert, SurgeNotice, SurgeSample
-from surge.routing import surge_decisions
+from flashpoint.core.settings import Settings
+from flashpoint.core.surge_settings import SurgeSettings
+from flashpoint.desks.silences import Silence
+from flashpoint.desks.store import DeskStore
+from flashpoint.digests.sender import DigestSender
+from flashpoint.digests.store import PendingStore
+from flashpoint.events.clustering import EventClusterer
+from flashpoint.events.store import SqlEventStore
+from flashpoint.ingest.decode import decode_article
+from flashpoint.surge.detector import regions_of
+from flashpoint.surge.models import Region, SurgeAlert, SurgeNotice, SurgeSample
+from flashpoint.surge.routing import surge_decisions
 
 PAYLOAD_PREVIEW_BYTES = 2_000
 
 log = logging.getLogger(__name__)
-
-
-def utc_now() -> datetime:
-    return datetime.now(UTC)
 
 
 def silenced(decisions: Sequence[RoutingDecision], silence: Silence) -> list[RoutingDecision]:

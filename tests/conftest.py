@@ -14,8 +14,9 @@ from pathlib import Path
 
 import pytest
 
-from broker.local import LocalBroker, install_jars
+from flashpoint.broker.local import LocalBroker, install_jars
 from tests.support.postgres import PostgresServer, start_postgres
+from tests.support.wheel import install_wheel
 
 REPO_ROOT = Path(__file__).resolve().parent.parent
 SHARED = REPO_ROOT.parent / "shared"
@@ -43,6 +44,12 @@ def kafka_broker(tmp_path_factory: pytest.TempPathFactory) -> Iterator[LocalBrok
     broker.start(timeout_s=90)
     yield broker
     broker.stop()
+
+
+@pytest.fixture(scope="session")
+def installed_site(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """A folder holding this checkout's wheel, installed (`tests.support.wheel`)."""
+    return install_wheel(REPO_ROOT, tmp_path_factory.mktemp("wheel"))
 
 
 @pytest.fixture(scope="session")

@@ -1,20 +1,17 @@
 """The wheel works outside the checkout: everything the classifier reads ships inside it.
 
-Built with pip from this checkout, installed (without dependencies: they are this test's
-own environment) into a folder of its own, and run from another directory, so nothing can
-be read from the repository by accident.
+The wheel is built and installed by `tests.support.wheel` (fixture `installed_site`) and
+run from another directory, so nothing can be read from the repository by accident. The
+worker started from it is in tests/e2e/test_installed.py.
 """
 
 from __future__ import annotations
 
 import json
 import os
-import shutil
 import subprocess
 import sys
 from pathlib import Path
-
-from tests.conftest import REPO_ROOT
 
 ARTICLE = {
     "id": "installed-1",
@@ -24,32 +21,23 @@ ARTICLE = {
 }
 
 
-def test_the_installed_wheel_classifies_from_any_directory(tmp_path: Path) -> None:
-    source, wheels = tmp_path / "source", tmp_path / "wheels"
-    site, elsewhere = tmp_path / "site", tmp_path / "elsewhere"
-    elsewhere.mkdir()
-    # Build from a copy of the files git knows: a stale build/ folder in the checkout must
-    # not slip into the wheel, and the build must not write into the checkout.
-    listed = subprocess.run(
-        ["git", "ls-files", "-co", "--exclude-standard", "-z"],
-        cwd=REPO_ROOT,
-        capture_output=True,
-        check=True,
-    ).stdout.decode()
-    for name in filter(None, listed.split("\0")):
-        if (REPO_ROOT / name).is_file():
-            (source / name).parent.mkdir(parents=True, exist_ok=True)
-            shutil.copy2(REPO_ROOT / name, source / name)
-    pip = [sys.executable, "-m", "pip", "--disable-pip-version-check", "-q"]
-    subprocess.run(
-        [*pip, "wheel", "--no-deps", "--no-build-isolation", "-w", str(wheels), str(source)],
-        check=True,
-        cwd=elsewhere,
-    )
-    [wheel] = wheels.glob("flashpoint-*.whl")
-    subprocess.run([*pip, "install", "--no-deps", "--target", str(site), str(wheel)], check=True)
-    assert (site / "classifiers" / "model" / "thresholds.yaml").is_file()
+def test_the_wheel_installs_three_packages_and_the_data_they_read(installed_site: Path) -> None:
+    # No generic top-level names (events, audit, config...) land in site-packages: the
+    # stages live under `flashpoint`; `streams` and `classifiers` are the design card's.
+    packages = {p.name for p in installed_site.iterdir() if (p / "__init__.py").is_file()}
+    assert packages == {"flashpoint", "streams", "classifiers"}
+    assert (installed_site / "classifiers" / "model" / "thresholds.yaml").is_file()
+    assert (installed_site / "classifiers" / "model" / "signals.onnx").is_file()
+    assert (installed_site / "flashpoint" / "audit" / "alembic.ini").is_file()
+    assert (installed_site / "flashpoint" / "broker" / "pom.xml").is_file()
+    assert list((installed_site / "flashpoint" / "alerts" / "templates").iterdir())
 
+
+def test_the_installed_wheel_classifies_from_any_directory(
+    installed_site: Path, tmp_path: Path
+) -> None:
+    site, elsewhere = installed_site, tmp_path / "elsewhere"
+    elsewhere.mkdir()
     env = {**os.environ, "PYTHONPATH": str(site)}
     where = subprocess.run(
         [sys.executable, "-c", "import classifiers, flashpoint; print(classifiers.__file__)"],

@@ -28,6 +28,7 @@ from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import pytest
+from kafka import KafkaAdminClient, KafkaConsumer, TopicPartition
 
 from tests.e2e.conftest import KADUGLI, Stack
 from tests.e2e.test_surge import (
@@ -138,16 +139,62 @@ class TwoWorkers:
 
     def wait_for_every_town(self) -> None:
         stack = self.stack
-        wait_for(
-            lambda: (
-                len(town_alerts(stack)[0]) == len(town_alerts(stack)[1]) == len(TOWNS)
-                and consumed(stack, "RAW", len(self.week) + len(TOWNS))
-                and consumed(stack, "OUTBOUND", len(TOWNS))
-            ),
-            timeout=WORKER_TIMEOUT,
-            worker=self.second,
-            what="every town's alert on Slack and by email after the kill",
-        )
+        try:
+            wait_for(
+                lambda: (
+                    len(town_alerts(stack)[0]) == len(town_alerts(stack)[1]) == len(TOWNS)
+                    and consumed(stack, "RAW", len(self.week) + len(TOWNS))
+                    and consumed(stack, "OUTBOUND", len(TOWNS))
+                ),
+                timeout=WORKER_TIMEOUT,
+                worker=self.second,
+                what="every town's alert on Slack and by email after the kill",
+            )
+        except AssertionError as error:
+            raise AssertionError(f"{self.where_things_stand()}\n{error}") from None
+
+    def where_things_stand(self) -> str:
+        """What reached Slack, email and the database, and each topic's offsets."""
+        stack, store = self.stack, self.store
+        slack, mails = town_alerts(stack)
+        lines = [
+            f"slack: {sorted(slack)}",
+            f"email: {sorted(mails)}",
+            "decided: " + str([t for t in TOWNS if decided(store, f"burst-{t}")]),
+        ]
+        for town in TOWNS:
+            if town in slack and town in mails:
+                continue
+            history = store.get_article(f"burst-{town}")
+            if history is None:
+                lines.append(f"{town}: not in the audit history")
+                continue
+            matched = [d.channels for d in history.decisions if d.outcome == "matched"]
+            alert_ids = sorted({d.alert_id for d in history.decisions})
+            lines.append(f"{town}: alerts {alert_ids}, matched {matched}")
+            for delivery in history.deliveries:
+                outcomes = [(e.status, e.error) for e in delivery.events]
+                lines.append(f"  {delivery.channel}: {delivery.status} {outcomes}")
+        group = stack.env["FLASHPOINT_WORKER__APP_ID"]
+        consumer = KafkaConsumer(bootstrap_servers=stack.broker.bootstrap)
+        admin = KafkaAdminClient(bootstrap_servers=stack.broker.bootstrap)
+        try:
+            for key in ("RAW", "CLASSIFIED", "OUTBOUND", "BY_REGION"):
+                topic = stack.env[f"FLASHPOINT_TOPICS__{key}"]
+                parts = [TopicPartition(topic, p) for p in range(4)]
+                ends = consumer.end_offsets(parts)
+                committed = admin.list_group_offsets({group: parts}).get(group, {})
+                lines.append(
+                    f"{key}: "
+                    + ", ".join(
+                        f"p{tp.partition} {getattr(committed.get(tp), 'offset', None)}/{ends[tp]}"
+                        for tp in parts
+                    )
+                )
+        finally:
+            consumer.close()
+            admin.close()
+        return "\n".join(lines)
 
     def check_exactly_once_and_the_surge(self) -> None:
         """One Slack parent and one email per town, whoever sent it (the survivor's

@@ -14,7 +14,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import Any
 
-from flashpoint.records import (
+from flashpoint.core.records import (
     Alert,
     Channel,
     ChannelKind,

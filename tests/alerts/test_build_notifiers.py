@@ -7,14 +7,14 @@ import io
 import pytest
 from pydantic import SecretStr
 
-from alerts.notifiers import build_notifiers
-from alerts.notifiers.console import ConsoleNotifier
-from alerts.notifiers.email import EmailNotifier
-from alerts.notifiers.slack import SlackNotifier
-from events.store import InMemoryEventStore
-from flashpoint.errors import DeliveryError
-from flashpoint.records import Channel
-from flashpoint.settings import Settings, SlackSettings, SmtpSettings
+from flashpoint.alerts.notifiers import build_notifiers
+from flashpoint.alerts.notifiers.console import ConsoleNotifier
+from flashpoint.alerts.notifiers.email import EmailNotifier
+from flashpoint.alerts.notifiers.slack import SlackNotifier
+from flashpoint.core.errors import DeliveryError
+from flashpoint.core.records import Channel
+from flashpoint.core.settings import Settings, SlackSettings, SmtpSettings
+from flashpoint.events.store import InMemoryEventStore
 from tests.alerts.story import Story, on
 from tests.support.records import make_alert
 from tests.support.slack_server import SlackServer

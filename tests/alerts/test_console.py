@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import io
 
-from alerts.notifiers.console import ConsoleNotifier
+from flashpoint.alerts.notifiers.console import ConsoleNotifier
 from tests.support.records import make_alert
 
 

@@ -8,15 +8,15 @@ from datetime import timedelta
 import pytest
 from pydantic import SecretStr
 
-from alerts.delivery import Deliverer
-from alerts.notifiers import Notifier
-from alerts.notifiers.slack import SlackNotifier
-from alerts.ratelimit import ChannelRateLimiter, RateLimited
-from events.store import InMemoryEventStore
-from flashpoint.errors import DeliveryError
-from flashpoint.records import Alert, Channel, EventUpdateKind
-from flashpoint.settings import SlackSettings, WorkerSettings
-from surge.models import SurgeNotice
+from flashpoint.alerts.delivery import Deliverer
+from flashpoint.alerts.notifiers import Notifier
+from flashpoint.alerts.notifiers.slack import SlackNotifier
+from flashpoint.alerts.ratelimit import ChannelRateLimiter, RateLimited
+from flashpoint.core.errors import DeliveryError
+from flashpoint.core.records import Alert, Channel, EventUpdateKind
+from flashpoint.core.settings import SlackSettings, WorkerSettings
+from flashpoint.events.store import InMemoryEventStore
+from flashpoint.surge.models import SurgeNotice
 from tests.alerts.story import Story
 from tests.alerts.test_ratelimit import FakeClock
 from tests.support.ledger import InMemoryLedger

@@ -8,12 +8,12 @@ from datetime import UTC, datetime
 import pytest
 from pydantic import SecretStr
 
-from alerts.notifiers import build_notifiers
-from alerts.notifiers.console import ConsoleNotifier
-from alerts.notifiers.render import DigestWindow
-from flashpoint.errors import DeliveryError
-from flashpoint.records import Alert, ChannelKind
-from flashpoint.settings import Settings, SlackSettings, SmtpSettings
+from flashpoint.alerts.notifiers import build_notifiers
+from flashpoint.alerts.notifiers.console import ConsoleNotifier
+from flashpoint.alerts.notifiers.render import DigestWindow
+from flashpoint.core.errors import DeliveryError
+from flashpoint.core.records import Alert, ChannelKind
+from flashpoint.core.settings import Settings, SlackSettings, SmtpSettings
 from tests.support.records import make_alert
 from tests.support.slack_server import SlackServer
 

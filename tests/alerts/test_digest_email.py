@@ -9,11 +9,11 @@ from typing import Any
 
 import pytest
 
-from alerts.notifiers.email import EmailNotifier
-from alerts.notifiers.render import DigestWindow
-from flashpoint.errors import DeliveryError
-from flashpoint.records import Alert
-from flashpoint.settings import SmtpSettings
+from flashpoint.alerts.notifiers.email import EmailNotifier
+from flashpoint.alerts.notifiers.render import DigestWindow
+from flashpoint.core.errors import DeliveryError
+from flashpoint.core.records import Alert
+from flashpoint.core.settings import SmtpSettings
 from tests.support.records import make_alert
 from tests.support.smtp_server import SmtpSink
 

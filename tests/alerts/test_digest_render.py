@@ -7,8 +7,13 @@ from typing import Any
 
 import pytest
 
-from alerts.notifiers.render import DigestWindow, digest_channel, digest_intro, digest_title
-from flashpoint.records import Alert
+from flashpoint.alerts.notifiers.render import (
+    DigestWindow,
+    digest_channel,
+    digest_intro,
+    digest_title,
+)
+from flashpoint.core.records import Alert
 from tests.support.records import make_alert
 
 

@@ -9,18 +9,18 @@ from typing import Any
 import pytest
 from pydantic import SecretStr
 
-from alerts.notifiers.render import DigestWindow
-from alerts.notifiers.slack import (
+from flashpoint.alerts.notifiers.render import DigestWindow
+from flashpoint.alerts.notifiers.slack import (
     DIGEST_MAX_ALERTS,
     SECTION_CHARS,
     SlackNotifier,
     render_digest,
     render_digest_entry,
 )
-from alerts.ratelimit import ChannelRateLimiter, RateLimited
-from flashpoint.errors import DeliveryError
-from flashpoint.records import Alert
-from flashpoint.settings import SlackSettings
+from flashpoint.alerts.ratelimit import ChannelRateLimiter, RateLimited
+from flashpoint.core.errors import DeliveryError
+from flashpoint.core.records import Alert
+from flashpoint.core.settings import SlackSettings
 from tests.support.records import make_alert
 from tests.support.slack_server import SlackServer
 

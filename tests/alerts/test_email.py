@@ -11,10 +11,10 @@ from typing import Any
 import pytest
 from pydantic import SecretStr
 
-from alerts.notifiers.email import EmailNotifier
-from flashpoint.errors import ConfigError, DeliveryError
-from flashpoint.records import Alert
-from flashpoint.settings import SmtpSettings
+from flashpoint.alerts.notifiers.email import EmailNotifier
+from flashpoint.core.errors import ConfigError, DeliveryError
+from flashpoint.core.records import Alert
+from flashpoint.core.settings import SmtpSettings
 from tests.support.records import make_alert
 from tests.support.smtp_server import SmtpSink, client_ssl_context
 

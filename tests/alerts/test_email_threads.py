@@ -6,10 +6,10 @@ from collections.abc import Iterator
 
 import pytest
 
-from alerts.notifiers.email import EmailNotifier
-from events.store import InMemoryEventStore
-from flashpoint.errors import DeliveryError
-from flashpoint.settings import SmtpSettings
+from flashpoint.alerts.notifiers.email import EmailNotifier
+from flashpoint.core.errors import DeliveryError
+from flashpoint.core.settings import SmtpSettings
+from flashpoint.events.store import InMemoryEventStore
 from tests.alerts.story import Story, on
 from tests.alerts.test_email import parts
 from tests.alerts.test_slack_threads import RacingStore

@@ -13,16 +13,16 @@ from collections.abc import Iterator
 import pytest
 from pydantic import SecretStr
 
-from alerts.delivery import Deliverer
-from alerts.notifiers import Notifier
-from alerts.notifiers.email import EmailNotifier
-from alerts.notifiers.slack import SlackNotifier
-from alerts.ops import AnnouncingLedger
-from alerts.outbox import Outbox
-from audit.store import AuditStore
-from flashpoint.errors import ConfigError, DeliveryError
-from flashpoint.records import Channel
-from flashpoint.settings import SlackSettings, SmtpSettings, load_settings
+from flashpoint.alerts.delivery import Deliverer
+from flashpoint.alerts.notifiers import Notifier
+from flashpoint.alerts.notifiers.email import EmailNotifier
+from flashpoint.alerts.notifiers.slack import SlackNotifier
+from flashpoint.alerts.ops import AnnouncingLedger
+from flashpoint.alerts.outbox import Outbox
+from flashpoint.audit.store import AuditStore
+from flashpoint.core.errors import ConfigError, DeliveryError
+from flashpoint.core.records import Channel
+from flashpoint.core.settings import SlackSettings, SmtpSettings, load_settings
 from tests.alerts.test_delivery import ScriptedNotifier, retryable
 from tests.alerts.test_outbox import Clock
 from tests.support.records import make_alert
@@ -104,7 +104,7 @@ def test_a_failed_announcement_is_logged_and_the_record_kept(
     with SmtpSink() as smtp:
         email = EmailNotifier(SmtpSettings(host=smtp.host, port=smtp.port, starttls=False))
         smtp.stop()  # the ops mail server is down too
-        with caplog.at_level(logging.ERROR, logger="alerts.ops"):
+        with caplog.at_level(logging.ERROR, logger="flashpoint.alerts.ops"):
             a_day_of_outage(store, {"email": email}, OPS_EMAIL)
         smtp.start()  # for a clean shutdown
 

@@ -14,12 +14,12 @@ import pytest
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
-from alerts.delivery import Deliverer
-from alerts.outbox import Outbox, OutboxRow
-from audit.store import AuditStore
-from flashpoint.errors import DeliveryError
-from flashpoint.records import Alert, Channel, DeliveryResult
-from surge.models import SurgeNotice
+from flashpoint.alerts.delivery import Deliverer
+from flashpoint.alerts.outbox import Outbox, OutboxRow
+from flashpoint.audit.store import AuditStore
+from flashpoint.core.errors import DeliveryError
+from flashpoint.core.records import Alert, Channel, DeliveryResult
+from flashpoint.surge.models import SurgeNotice
 from tests.alerts.story import Story
 from tests.alerts.test_delivery import ScriptedNotifier, retryable
 from tests.support.records import NOW, make_alert

@@ -8,9 +8,9 @@ import time
 import pytest
 from pydantic import SecretStr
 
-from alerts.notifiers.slack import SlackNotifier
-from alerts.ratelimit import ChannelRateLimiter
-from flashpoint.settings import SlackSettings
+from flashpoint.alerts.notifiers.slack import SlackNotifier
+from flashpoint.alerts.ratelimit import ChannelRateLimiter
+from flashpoint.core.settings import SlackSettings
 from tests.support.records import make_alert
 from tests.support.slack_server import SlackServer
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 import pycountry
 import pytest
 
-from alerts.regions import (
+from flashpoint.alerts.regions import (
     _ALIASES,
     City,
     country_name,
@@ -13,7 +13,7 @@ from alerts.regions import (
     resolve_admin1,
     resolve_city,
 )
-from flashpoint.geo import haversine_km
+from flashpoint.core.geo import haversine_km
 
 
 @pytest.mark.parametrize(

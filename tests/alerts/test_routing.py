@@ -9,15 +9,15 @@ from zoneinfo import ZoneInfo
 import pytest
 import yaml
 
-from alerts.routing import RouteExplanation, Router, digest_due_at
-from alerts.subscriptions import (
+from flashpoint.alerts.routing import RouteExplanation, Router, digest_due_at
+from flashpoint.alerts.subscriptions import (
     DigestPeriod,
     SubscriptionConfig,
     load_subscriptions,
     parse_subscriptions,
 )
-from flashpoint.records import ClassifiedArticle, Location, alert_id_for
-from flashpoint.settings import REPO_ROOT
+from flashpoint.core.records import ClassifiedArticle, Location, alert_id_for
+from flashpoint.core.settings import REPO_ROOT
 from tests.support.records import KADUGLI, NOW, SHELLING, make_classified
 
 CONFIG = """

@@ -11,9 +11,9 @@ from typing import Any
 import pytest
 from pydantic import SecretStr
 
-from alerts.notifiers.slack import SlackNotifier, render_message
-from flashpoint.errors import ConfigError, DeliveryError
-from flashpoint.settings import SlackSettings
+from flashpoint.alerts.notifiers.slack import SlackNotifier, render_message
+from flashpoint.core.errors import ConfigError, DeliveryError
+from flashpoint.core.settings import SlackSettings
 from tests.support.records import make_alert
 from tests.support.slack_server import SlackServer
 

@@ -14,14 +14,14 @@ import pytest
 from pydantic import SecretStr
 from sqlalchemy import create_engine
 
-from alerts.notifiers import EventThreads
-from alerts.notifiers.slack import SlackNotifier, render_message
-from alerts.ratelimit import RateLimited
-from audit.models import Base
-from events.models import EVENT_TABLES
-from events.store import InMemoryEventStore, SqlEventStore
-from flashpoint.errors import DeliveryError
-from flashpoint.settings import SlackSettings
+from flashpoint.alerts.notifiers import EventThreads
+from flashpoint.alerts.notifiers.slack import SlackNotifier, render_message
+from flashpoint.alerts.ratelimit import RateLimited
+from flashpoint.core.db import Base
+from flashpoint.core.errors import DeliveryError
+from flashpoint.core.settings import SlackSettings
+from flashpoint.events.models import EVENT_TABLES
+from flashpoint.events.store import InMemoryEventStore, SqlEventStore
 from tests.alerts.story import Story, on
 from tests.alerts.test_slack import texts
 from tests.support.records import make_alert

@@ -9,16 +9,16 @@ from pathlib import Path
 import pytest
 import yaml
 
-from alerts.subscriptions import (
+from flashpoint.alerts.subscriptions import (
     QuietHours,
     check_id,
     config_to_data,
     load_subscriptions,
     parse_subscription,
 )
-from flashpoint.errors import ConfigError
-from flashpoint.records import SIGNAL_TYPES
-from flashpoint.settings import REPO_ROOT
+from flashpoint.core.errors import ConfigError
+from flashpoint.core.records import SIGNAL_TYPES
+from flashpoint.core.settings import REPO_ROOT
 
 KNOWN_SIGNALS = ", ".join(SIGNAL_TYPES)
 SUBSCRIPTION_KEYS = "id, regions, signals, min_severity, channels, mode, digest, quiet_hours"

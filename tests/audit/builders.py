@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import UTC, datetime, timedelta
 
-from flashpoint.records import (
+from flashpoint.core.records import (
     Article,
     Casualties,
     Classification,

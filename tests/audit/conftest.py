@@ -6,7 +6,7 @@ from collections.abc import Iterator
 
 import pytest
 
-from audit.store import AuditStore
+from flashpoint.audit.store import AuditStore
 
 
 @pytest.fixture

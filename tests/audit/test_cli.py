@@ -11,10 +11,10 @@ import pytest
 from sqlalchemy import MetaData, create_engine, select
 from typer.testing import CliRunner
 
-from audit.cli import audit_app, parse_since
-from audit.export import read_csv, read_jsonl
-from audit.store import AuditStore
-from audit.views import AuditFilter
+from flashpoint.audit.cli import audit_app, parse_since
+from flashpoint.audit.export import read_csv, read_jsonl
+from flashpoint.audit.store import AuditStore
+from flashpoint.audit.views import AuditFilter
 from tests.audit.builders import classified, dead_letter, decision, delivery
 
 NOW = datetime.now(UTC).replace(microsecond=0)
@@ -66,6 +66,26 @@ def test_list_shows_a_table(runner: CliRunner, loaded: AuditStore) -> None:
     assert code == 0, out
     for text in ("a-ua", "a-sd", "a-old", "ukraine", "africa", "malformed JSON", "shelling"):
         assert text in out
+
+
+def test_list_reads_in_an_80_column_terminal_and_pipes_as_plain_lines(
+    runner: CliRunner, loaded: AuditStore
+) -> None:
+    result = runner.invoke(
+        audit_app, ["list", "--database-url", loaded.database_url], env={"COLUMNS": "80"}
+    )
+
+    assert result.exit_code == 0, result.stdout
+    lines = result.stdout.splitlines()
+    assert max(len(line) for line in lines) <= 80, result.stdout
+    assert not any(mark in result.stdout for mark in "┃│━─┏")  # no table borders to grep past
+    # One entry: its first line says when, what, its status and the article; the indented
+    # lines below where it went and why (the multi-line error folded onto them).
+    failed = lines.index(next(line for line in lines if " failed " in line))
+    assert lines[failed].split()[2:] == ["delivery", "failed", "a-sd"]
+    following = " ".join(line.strip() for line in lines[failed + 1 :])
+    assert following.startswith("africa/")
+    assert 'HTTP 500, "internal" retry later' in following
 
 
 def test_list_applies_the_filters(runner: CliRunner, loaded: AuditStore) -> None:

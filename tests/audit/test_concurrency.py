@@ -10,13 +10,13 @@ from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
-from audit.store import AuditStore
+from flashpoint.audit.store import AuditStore
 from tests.audit.builders import classified, delivery
 
 OPENER = """
 import sys, time
 from pathlib import Path
-from audit.store import AuditStore
+from flashpoint.audit.store import AuditStore
 url, ready, go = sys.argv[1], Path(sys.argv[2]), Path(sys.argv[3])
 ready.touch()
 while not go.exists():

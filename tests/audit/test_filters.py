@@ -14,8 +14,8 @@ from datetime import timedelta
 import pytest
 from pydantic import ValidationError
 
-from audit.store import AuditStore
-from audit.views import AuditEntry, AuditFilter
+from flashpoint.audit.store import AuditStore
+from flashpoint.audit.views import AuditEntry, AuditFilter
 from tests.audit.builders import T0, classified, dead_letter, decision, delivery
 
 UA_AT = T0 - timedelta(hours=1)

@@ -11,8 +11,8 @@ from alembic.autogenerate import compare_metadata
 from alembic.migration import MigrationContext
 from sqlalchemy import create_engine, inspect, text
 
-from audit.migrate import alembic_config, head_revision, upgrade
-from audit.models import Base
+from flashpoint.audit.migrate import alembic_config, head_revision, upgrade
+from flashpoint.core.db import Base
 
 
 def schema_diffs(database_url: str) -> list[object]:

@@ -7,8 +7,9 @@ from pathlib import Path
 import pytest
 import sqlalchemy.exc
 
-from audit.store import STORAGE_RETRY_MAX_S, AuditStore, patiently
-from flashpoint.records import DeliveryResult
+from flashpoint.audit.database import STORAGE_RETRY_MAX_S, patiently
+from flashpoint.audit.store import AuditStore
+from flashpoint.core.records import DeliveryResult
 from tests.support.records import NOW
 
 
@@ -42,7 +43,7 @@ def test_a_delivery_outcome_survives_a_locked_ledger(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     store = AuditStore.open(f"sqlite:///{tmp_path / 'audit.db'}")
-    monkeypatch.setattr("audit.store.time.sleep", lambda _: None)
+    monkeypatch.setattr("flashpoint.audit.database.time.sleep", lambda _: None)
     write = store._record_delivery
     failures = [locked(), locked()]
 

@@ -6,19 +6,20 @@ from datetime import UTC, datetime, timedelta, timezone
 
 from sqlalchemy import func, select, text
 
-from audit.models import (
+from flashpoint.audit.models import (
     PAYLOAD_PREFIX_CHARS,
     ArticleLocationRow,
     ArticleRow,
     ArticleSignalRow,
-    Base,
     DeadLetterRow,
     DeliveryEventRow,
     DeliveryRow,
     RoutingDecisionRow,
 )
-from audit.store import AuditStore, dead_letter_origin, insert_ignore
-from audit.views import AuditFilter
+from flashpoint.audit.store import AuditStore
+from flashpoint.audit.views import AuditFilter
+from flashpoint.audit.writer import dead_letter_origin
+from flashpoint.core.db import Base, insert_ignore
 from tests.audit.builders import (
     T0,
     classified,

@@ -8,7 +8,7 @@ import pytest
 
 from classifiers import RuleClassifier
 from classifiers.gazetteer import Gazetteer, get_gazetteer
-from flashpoint.records import Article, Classification
+from flashpoint.core.records import Article, Classification
 
 
 @pytest.fixture(scope="session")

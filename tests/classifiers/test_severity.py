@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 
 from classifiers.severity import severity
-from flashpoint.records import Casualties
+from flashpoint.core.records import Casualties
 
 
 @pytest.mark.parametrize(

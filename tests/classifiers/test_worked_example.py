@@ -5,7 +5,7 @@ from __future__ import annotations
 import re
 
 from classifiers import Classifier, RuleClassifier
-from flashpoint.records import Article
+from flashpoint.core.records import Article
 
 from .conftest import classify
 

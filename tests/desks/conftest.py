@@ -7,7 +7,7 @@ from datetime import UTC, datetime
 
 import pytest
 
-from desks.store import DeskStore
+from flashpoint.desks.store import DeskStore
 
 NOW = datetime(2026, 3, 1, 12, 0, tzinfo=UTC)
 

@@ -10,10 +10,10 @@ import pytest
 import typer
 from typer.testing import CliRunner
 
-from alerts.subscriptions import load_subscriptions
-from desks.cli import desks_app, routes_app, silences_app, subscriptions_app
-from desks.store import DeskStore
-from flashpoint.settings import REPO_ROOT
+from flashpoint.alerts.subscriptions import load_subscriptions
+from flashpoint.core.settings import REPO_ROOT
+from flashpoint.desks.cli import desks_app, routes_app, silences_app, subscriptions_app
+from flashpoint.desks.store import DeskStore
 
 SHIPPED = REPO_ROOT / "config" / "subscriptions.yaml"
 WIDE = {"COLUMNS": "250"}

@@ -6,8 +6,8 @@ from datetime import UTC, datetime, timedelta
 
 import pytest
 
-from desks.errors import InvalidSilenceError
-from desks.silences import (
+from flashpoint.desks.errors import InvalidSilenceError
+from flashpoint.desks.silences import (
     Silence,
     check_silence,
     parse_duration,

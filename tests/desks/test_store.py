@@ -13,15 +13,15 @@ from alembic.autogenerate import compare_metadata
 from alembic.migration import MigrationContext
 from sqlalchemy import create_engine, inspect, text
 
-from alerts.routing import Router
-from alerts.subscriptions import Subscription, load_subscriptions, parse_subscription
-from audit.migrate import alembic_config
-from audit.models import Base
-from desks.errors import ConflictError, InvalidSilenceError, NotFoundError
-from desks.models import DeskRow, DeskSeedRow, SilenceRow, SubscriptionRow
-from desks.store import DeskStore, SubscriptionEntry
-from flashpoint.errors import ConfigError
-from flashpoint.settings import REPO_ROOT
+from flashpoint.alerts.routing import Router
+from flashpoint.alerts.subscriptions import Subscription, load_subscriptions, parse_subscription
+from flashpoint.audit.migrate import alembic_config
+from flashpoint.core.db import Base
+from flashpoint.core.errors import ConfigError
+from flashpoint.core.settings import REPO_ROOT
+from flashpoint.desks.errors import ConflictError, InvalidSilenceError, NotFoundError
+from flashpoint.desks.models import DeskRow, DeskSeedRow, SilenceRow, SubscriptionRow
+from flashpoint.desks.store import DeskStore, SubscriptionEntry
 from tests.desks.conftest import NOW
 
 SHIPPED = REPO_ROOT / "config" / "subscriptions.yaml"
@@ -226,7 +226,7 @@ def test_subscription_crud_and_search(store: DeskStore) -> None:
 
 
 def test_a_subscription_built_by_hand_is_checked_like_the_file(store: DeskStore) -> None:
-    from alerts.subscriptions import Channels, Region, Subscription
+    from flashpoint.alerts.subscriptions import Channels, Region, Subscription
 
     store.add_desk("sudan", "Sudan desk")
     unchecked = Subscription(

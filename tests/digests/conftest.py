@@ -14,17 +14,17 @@ from typing import Any
 import pytest
 from pydantic import SecretStr
 
-from alerts.notifiers import DigestNotifier
-from alerts.notifiers.console import ConsoleNotifier
-from alerts.notifiers.email import EmailNotifier
-from alerts.notifiers.slack import SlackNotifier
-from alerts.routing import Router, RoutingResult
-from alerts.subscriptions import parse_subscriptions
-from audit.store import AuditStore
-from digests.sender import DigestSender
-from digests.store import PendingStore
-from flashpoint.records import DeliveryResult
-from flashpoint.settings import SlackSettings, SmtpSettings
+from flashpoint.alerts.notifiers import DigestNotifier
+from flashpoint.alerts.notifiers.console import ConsoleNotifier
+from flashpoint.alerts.notifiers.email import EmailNotifier
+from flashpoint.alerts.notifiers.slack import SlackNotifier
+from flashpoint.alerts.routing import Router, RoutingResult
+from flashpoint.alerts.subscriptions import parse_subscriptions
+from flashpoint.audit.store import AuditStore
+from flashpoint.core.records import DeliveryResult
+from flashpoint.core.settings import SlackSettings, SmtpSettings
+from flashpoint.digests.sender import DigestSender
+from flashpoint.digests.store import PendingStore
 from tests.support.records import make_classified
 from tests.support.slack_server import SlackServer
 from tests.support.smtp_server import SmtpSink

@@ -12,10 +12,10 @@ from alembic.migration import MigrationContext
 from alembic.operations import Operations
 from sqlalchemy import Engine, MetaData, create_engine, inspect
 
-from audit.migrate import MIGRATIONS_DIR, head_revision
-from audit.models import Base
-from audit.store import AuditStore
-from digests.models import PENDING_TABLE_NAMES
+from flashpoint.audit.migrate import MIGRATIONS_DIR, head_revision
+from flashpoint.audit.store import AuditStore
+from flashpoint.core.db import Base
+from flashpoint.digests.models import PENDING_TABLE_NAMES
 
 MIGRATION = MIGRATIONS_DIR / "versions" / "0004_pending.py"
 

@@ -8,10 +8,10 @@ from datetime import datetime
 
 import pytest
 
-from alerts.notifiers import DigestNotifier
-from alerts.notifiers.console import ConsoleNotifier
-from digests.sender import DigestSender
-from digests.store import Batch, PendingStore
+from flashpoint.alerts.notifiers import DigestNotifier
+from flashpoint.alerts.notifiers.console import ConsoleNotifier
+from flashpoint.digests.sender import DigestSender
+from flashpoint.digests.store import Batch, PendingStore
 from tests.support.slack_server import SlackServer
 from tests.support.smtp_server import SmtpSink
 

@@ -6,9 +6,9 @@ from datetime import timedelta
 
 from sqlalchemy import update
 
-from alerts.routing import DeferredAlert
-from digests.models import PendingAlertRow
-from digests.store import PendingStore
+from flashpoint.alerts.routing import DeferredAlert
+from flashpoint.digests.models import PendingAlertRow
+from flashpoint.digests.store import PendingStore
 from tests.support.records import make_alert
 
 from .conftest import Clock, routed, router, utc

@@ -11,8 +11,8 @@ from pathlib import Path
 import pytest
 from kafka import KafkaProducer
 
-from audit.store import AuditStore
-from broker.local import LocalBroker, create_topics
+from flashpoint.audit.store import AuditStore
+from flashpoint.broker.local import LocalBroker, create_topics
 from tests.conftest import topic_env
 from tests.support.slack_server import DEFAULT_TOKEN, SlackServer
 from tests.support.smtp_server import SmtpSink

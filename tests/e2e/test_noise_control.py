@@ -5,12 +5,12 @@ from __future__ import annotations
 
 from datetime import UTC, datetime, timedelta
 
-from alerts.subscriptions import parse_subscription
-from audit.store import AuditStore
-from audit.views import ArticleHistory
-from desks.store import DeskStore
-from events.store import SqlEventStore
-from flashpoint.records import RoutingDecision
+from flashpoint.alerts.subscriptions import parse_subscription
+from flashpoint.audit.store import AuditStore
+from flashpoint.audit.views import ArticleHistory
+from flashpoint.core.records import RoutingDecision
+from flashpoint.desks.store import DeskStore
+from flashpoint.events.store import SqlEventStore
 from tests.e2e.conftest import KADUGLI, Stack
 from tests.support.worker import wait_for
 

@@ -15,7 +15,7 @@ import time
 
 import psycopg
 
-from audit.store import SQLITE_BUSY_TIMEOUT_MS
+from flashpoint.audit.database import SQLITE_BUSY_TIMEOUT_MS
 from tests.e2e.conftest import Stack
 from tests.support.postgres import conninfo
 from tests.support.worker import wait_for

@@ -8,8 +8,8 @@ import urllib.request
 
 from kafka import KafkaConsumer, KafkaProducer
 
-from audit.views import AuditFilter
-from flashpoint.records import DeadLetter
+from flashpoint.audit.views import AuditFilter
+from flashpoint.core.records import DeadLetter
 from tests.conftest import free_port
 from tests.e2e.conftest import KADUGLI, Stack
 from tests.support.worker import wait_for

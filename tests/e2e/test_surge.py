@@ -12,7 +12,7 @@ from datetime import UTC, datetime, timedelta
 
 from kafka import KafkaAdminClient, KafkaConsumer, TopicPartition
 
-from audit.store import AuditStore
+from flashpoint.audit.store import AuditStore
 from tests.e2e.conftest import KADUGLI, Stack
 from tests.support.slack_server import PostedMessage
 from tests.support.worker import wait_for

@@ -14,7 +14,7 @@ import numpy as np
 import numpy.typing as npt
 
 from classifiers.severity import severity as severity_of
-from flashpoint.records import (
+from flashpoint.core.records import (
     Article,
     Casualties,
     Classification,

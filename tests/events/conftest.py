@@ -9,10 +9,10 @@ from typing import Any
 import pytest
 from sqlalchemy import Engine, create_engine, event
 
-from audit.migrate import ensure_sqlite_directory
-from audit.models import Base
-from events.models import EVENT_TABLES
-from events.store import InMemoryEventStore
+from flashpoint.audit.migrate import ensure_sqlite_directory
+from flashpoint.core.db import Base
+from flashpoint.events.models import EVENT_TABLES
+from flashpoint.events.store import InMemoryEventStore
 
 from .builders import Clock
 

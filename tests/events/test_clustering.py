@@ -6,10 +6,10 @@ from datetime import timedelta
 
 import pytest
 
-from events.clustering import EventClusterer, event_id_for, report_text, report_time
-from events.config import EventSettings
-from events.store import InMemoryEventStore
-from flashpoint.records import EventUpdate, FigureRange
+from flashpoint.core.event_settings import EventSettings
+from flashpoint.core.records import EventUpdate, FigureRange
+from flashpoint.events.clustering import EventClusterer, event_id_for, report_text, report_time
+from flashpoint.events.store import InMemoryEventStore
 
 from .builders import (
     AR_RAHAD,

@@ -6,7 +6,7 @@ import pytest
 from pydantic import ValidationError
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
-from events.config import EventSettings
+from flashpoint.core.event_settings import EventSettings
 
 
 def test_defaults() -> None:
@@ -47,7 +47,7 @@ def test_invalid_values_are_refused(field: str, value: object) -> None:
 def test_nested_in_settings_it_loads_from_the_environment(
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:
-    class Settings(BaseSettings):  # as the lead wires it into flashpoint.settings
+    class Settings(BaseSettings):  # as the lead wires it into flashpoint.core.settings
         model_config = SettingsConfigDict(env_prefix="FLASHPOINT_", env_nested_delimiter="__")
         events: EventSettings = EventSettings()
 

@@ -6,8 +6,8 @@ from datetime import timedelta
 
 import pytest
 
-from events.figures import FigureReport, corroborated_figure, event_figures, outlet_of
-from flashpoint.records import Casualties, EventSource, FigureRange
+from flashpoint.core.records import Casualties, EventSource, FigureRange
+from flashpoint.events.figures import FigureReport, corroborated_figure, event_figures, outlet_of
 
 from .builders import T0
 

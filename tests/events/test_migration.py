@@ -16,8 +16,8 @@ from alembic.migration import MigrationContext
 from alembic.operations import Operations
 from sqlalchemy import Engine, MetaData, inspect
 
-from audit.migrate import MIGRATIONS_DIR
-from events.models import EVENT_TABLE_NAMES, EVENT_TABLES
+from flashpoint.audit.migrate import MIGRATIONS_DIR
+from flashpoint.events.models import EVENT_TABLE_NAMES, EVENT_TABLES
 
 from .conftest import sqlite_engine
 

@@ -4,9 +4,9 @@ from __future__ import annotations
 
 import pytest
 
-from events.places import AREA_CLOSENESS, closeness, place_kind
-from flashpoint.geo import haversine_km
-from flashpoint.records import Location
+from flashpoint.core.geo import haversine_km
+from flashpoint.core.records import Location
+from flashpoint.events.places import AREA_CLOSENESS, closeness, place_kind
 
 from .builders import (
     AR_RAHAD,

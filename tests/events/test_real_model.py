@@ -14,10 +14,10 @@ import pytest
 from classifiers import build_classifier
 from classifiers.base import Classifier
 from classifiers.embedding import OnnxEmbedder
-from events.clustering import EventClusterer, report_text
-from events.config import EventSettings
-from events.store import InMemoryEventStore
-from flashpoint.records import Article, ClassifiedArticle
+from flashpoint.core.event_settings import EventSettings
+from flashpoint.core.records import Article, ClassifiedArticle
+from flashpoint.events.clustering import EventClusterer, report_text
+from flashpoint.events.store import InMemoryEventStore
 
 from .builders import KADUGLI, SOUTH_KORDOFAN, SUDAN, T0, Clock, classified
 

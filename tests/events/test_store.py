@@ -9,16 +9,16 @@ import numpy as np
 import pytest
 from sqlalchemy import Engine, create_engine, func, select
 
-from events.clustering import EventClusterer
-from events.models import EventCountryRow, EventRow, EventSourceRow
-from events.store import EventStore, InMemoryEventStore, SqlEventStore, StoredEvent
-from flashpoint.errors import ConfigError
-from flashpoint.records import (
+from flashpoint.core.errors import ConfigError
+from flashpoint.core.records import (
     Casualties,
     Event,
     EventSource,
     FigureRange,
 )
+from flashpoint.events.clustering import EventClusterer
+from flashpoint.events.models import EventCountryRow, EventRow, EventSourceRow
+from flashpoint.events.store import EventStore, InMemoryEventStore, SqlEventStore, StoredEvent
 
 from .builders import KADUGLI, KWEIK, SUDAN, T0, BagOfWords, Clock, classified
 from .conftest import open_engine

@@ -7,8 +7,8 @@ from datetime import UTC, datetime
 
 import pytest
 
-from flashpoint.errors import InvalidArticle
-from ingest.decode import decode_article
+from flashpoint.core.errors import InvalidArticle
+from flashpoint.ingest.decode import decode_article
 
 GOOD_TEXT = (
     "Artillery shelling hit residential districts of the town on Tuesday, "

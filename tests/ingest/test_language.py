@@ -10,8 +10,8 @@ import re
 
 import pytest
 
-from flashpoint.errors import InvalidArticle
-from ingest.decode import REFUSE_CONFIDENCE, decode_article, detect_language
+from flashpoint.core.errors import InvalidArticle
+from flashpoint.ingest.decode import REFUSE_CONFIDENCE, decode_article, detect_language
 
 
 def encode(text: str, **fields: str) -> bytes:

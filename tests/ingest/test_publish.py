@@ -12,9 +12,9 @@ from typing import Any
 import pytest
 from kafka import KafkaConsumer
 
-from broker.local import LocalBroker, create_topics
-from flashpoint.records import DeadLetter
-from ingest.publish import StrictIngestError, ingest_lines, read_lines
+from flashpoint.broker.local import LocalBroker, create_topics
+from flashpoint.core.records import DeadLetter
+from flashpoint.ingest.publish import StrictIngestError, ingest_lines, read_lines
 from tests.conftest import topic_env
 
 TEXT = "Rebel fighters shelled the army base overnight, and two soldiers were killed."

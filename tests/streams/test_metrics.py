@@ -12,10 +12,10 @@ import pytest
 from kafka import KafkaConsumer, KafkaProducer, TopicPartition
 from kafka.structs import OffsetAndMetadata
 
-from alerts.outbox import Outbox
-from audit.store import AuditStore
-from broker.local import LocalBroker, create_topics
-from flashpoint.records import DeliveryResult
+from flashpoint.alerts.outbox import Outbox
+from flashpoint.audit.store import AuditStore
+from flashpoint.broker.local import LocalBroker, create_topics
+from flashpoint.core.records import DeliveryResult
 from streams.metrics import WorkerMetrics, consumer_lag, serve
 from tests.conftest import free_port
 from tests.support.records import NOW, make_alert

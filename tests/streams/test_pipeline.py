@@ -9,16 +9,16 @@ from pathlib import Path
 import pytest
 import sqlalchemy.exc
 
-from alerts.subscriptions import parse_subscription
 from classifiers.rule_classifier import RuleClassifier
-from flashpoint.records import (
+from flashpoint.alerts.subscriptions import parse_subscription
+from flashpoint.core.records import (
     Article,
     Classification,
     ClassifiedArticle,
     DeadLetter,
     EventUpdate,
 )
-from flashpoint.settings import Settings
+from flashpoint.core.settings import Settings
 from streams.pipeline import Pipeline, Routed, StageError, build_pipeline, each_apart
 from tests.audit.builders import dead_letter
 from tests.support.records import NOW, make_classified

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import threading
 
-from flashpoint.records import DeliveryResult
+from flashpoint.core.records import DeliveryResult
 
 
 class InMemoryLedger:

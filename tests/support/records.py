@@ -6,7 +6,7 @@ from collections.abc import Sequence
 from datetime import UTC, datetime
 from typing import Any
 
-from flashpoint.records import (
+from flashpoint.core.records import (
     Alert,
     Article,
     Casualties,

@@ -19,9 +19,10 @@ T = TypeVar("T")
 class WorkerProcess:
     """A `flashpoint worker` child process with its own environment and log file."""
 
-    def __init__(self, env: dict[str, str], log_path: Path) -> None:
+    def __init__(self, env: dict[str, str], log_path: Path, cwd: Path | None = None) -> None:
         self.env = env
         self.log_path = log_path
+        self.cwd = cwd  # where it runs; `python -m` imports from there first
         self.process: subprocess.Popen[bytes] | None = None
 
     def start(self, **overrides: str) -> None:
@@ -39,6 +40,7 @@ class WorkerProcess:
                 str(self.log_path.with_suffix(".faust.log")),
             ],
             env=env,
+            cwd=self.cwd,
             stdout=log,
             stderr=subprocess.STDOUT,
             stdin=subprocess.DEVNULL,

@@ -8,7 +8,7 @@ from __future__ import annotations
 from collections.abc import Iterable, Sequence
 from datetime import UTC, datetime, timedelta
 
-from flashpoint.records import (
+from flashpoint.core.records import (
     Article,
     Casualties,
     Classification,
@@ -17,8 +17,8 @@ from flashpoint.records import (
     Signal,
     SignalType,
 )
-from surge.detector import SurgeDetector
-from surge.models import SurgeAlert
+from flashpoint.surge.detector import SurgeDetector
+from flashpoint.surge.models import SurgeAlert
 
 # A Monday, midnight UTC: day 0 of the tests. Bursts happen on day 0 from 10:00.
 DAY0 = datetime(2025, 6, 2, tzinfo=UTC)

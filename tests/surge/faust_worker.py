@@ -17,10 +17,10 @@ from datetime import datetime
 import faust
 from faust.worker import Worker
 
-from flashpoint.records import ClassifiedArticle
-from surge.config import SurgeSettings
-from surge.detector import SurgeDetector
-from surge.faust_table import create_surge_tables
+from flashpoint.core.records import ClassifiedArticle
+from flashpoint.core.surge_settings import SurgeSettings
+from flashpoint.surge.detector import SurgeDetector
+from flashpoint.surge.faust_table import create_surge_tables
 
 PARTITIONS = 2
 

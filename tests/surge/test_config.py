@@ -8,7 +8,7 @@ import pytest
 from pydantic import ValidationError
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
-from surge.config import SurgeSettings
+from flashpoint.core.surge_settings import SurgeSettings
 
 
 def test_defaults() -> None:
@@ -96,7 +96,7 @@ def test_settings_are_frozen() -> None:
 def test_nested_in_settings_it_loads_from_the_environment(
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:
-    class Settings(BaseSettings):  # as the lead wires it into flashpoint.settings
+    class Settings(BaseSettings):  # as the lead wires it into flashpoint.core.settings
         model_config = SettingsConfigDict(env_prefix="FLASHPOINT_", env_nested_delimiter="__")
         surge: SurgeSettings = SurgeSettings()
 

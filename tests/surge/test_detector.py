@@ -6,11 +6,11 @@ from datetime import timedelta
 
 import pytest
 
-from flashpoint.records import Location
-from surge.config import SurgeSettings
-from surge.detector import SurgeDetector, article_time, escalation_signals
-from surge.models import MAX_IDS_PER_BUCKET, Bucket, surge_id_for
-from surge.store import InMemoryBucketStore
+from flashpoint.core.records import Location
+from flashpoint.core.surge_settings import SurgeSettings
+from flashpoint.surge.detector import SurgeDetector, article_time, escalation_signals
+from flashpoint.surge.models import MAX_IDS_PER_BUCKET, Bucket, surge_id_for
+from flashpoint.surge.store import InMemoryBucketStore
 from tests.surge.builders import (
     DAY0,
     DILLING,

@@ -20,9 +20,9 @@ from pathlib import Path
 import pytest
 from kafka import KafkaConsumer, KafkaProducer
 
-from broker.local import LocalBroker, create_topics
-from flashpoint.records import ClassifiedArticle
-from surge.models import SurgeAlert
+from flashpoint.broker.local import LocalBroker, create_topics
+from flashpoint.core.records import ClassifiedArticle
+from flashpoint.surge.models import SurgeAlert
 from tests.support.worker import wait_for
 from tests.surge.builders import report
 

@@ -16,15 +16,15 @@ import pytest
 import yaml
 from pydantic import SecretStr
 
-from alerts.delivery import Deliverer
-from alerts.notifiers.console import ConsoleNotifier
-from alerts.notifiers.email import EmailNotifier
-from alerts.notifiers.slack import SlackNotifier
 from classifiers.rule_classifier import RuleClassifier
-from flashpoint.records import Channel
-from flashpoint.settings import Settings, SlackSettings, SmtpSettings
+from flashpoint.alerts.delivery import Deliverer
+from flashpoint.alerts.notifiers.console import ConsoleNotifier
+from flashpoint.alerts.notifiers.email import EmailNotifier
+from flashpoint.alerts.notifiers.slack import SlackNotifier
+from flashpoint.core.records import Channel
+from flashpoint.core.settings import Settings, SlackSettings, SmtpSettings
+from flashpoint.surge.models import SurgeAlert, SurgeNotice, SurgeSample
 from streams.pipeline import Pipeline, build_pipeline
-from surge.models import SurgeAlert, SurgeNotice, SurgeSample
 from tests.support.ledger import InMemoryLedger
 from tests.support.slack_server import SlackServer
 from tests.support.smtp_server import SmtpSink

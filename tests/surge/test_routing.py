@@ -4,10 +4,10 @@ from __future__ import annotations
 
 from datetime import timedelta
 
-from alerts.subscriptions import SubscriptionConfig
-from flashpoint.records import Channel
-from surge.models import SignalCount, SurgeAlert
-from surge.routing import route_surge
+from flashpoint.alerts.subscriptions import SubscriptionConfig
+from flashpoint.core.records import Channel
+from flashpoint.surge.models import SignalCount, SurgeAlert
+from flashpoint.surge.routing import route_surge
 from tests.surge.builders import DAY0
 
 CONFIG = SubscriptionConfig.model_validate(
